@@ -1,0 +1,1 @@
+"""nova-ha-ext: instance high availability for OpenStack Nova."""

@@ -1,0 +1,47 @@
+"""The v2.1 paste application: Nova's router plus the /os-ha routes.
+
+Nova's ``APIRouterV21`` accepts extra routes (``custom_routes``) in the same
+format as its own ROUTE_LIST, so the extension's controllers sit behind
+exactly the pipeline, auth, microversion handling and fault wrapping of
+every Nova API without changing a line of Nova.
+"""
+
+from nova.api.openstack.compute import routes as nova_routes
+from nova.api.openstack import wsgi
+
+from nova_ha_ext.api import hosts
+from nova_ha_ext.api import unknown
+
+_METHODS = ('GET', 'PUT', 'POST', 'DELETE', 'PATCH')
+
+
+def _resource(controller_cls, *args):
+    def create():
+        return wsgi.Resource(controller_cls(*args))
+    return create
+
+
+def _routes():
+    routes = (
+        ('/os-ha/hosts', {
+            'GET': [_resource(hosts.HostsController), 'index'],
+        }),
+    )
+    known = ['%s %s' % (method, path)
+             for path, methods in routes for method in methods]
+    # Tried after every route above (and every Nova route), so it only
+    # answers what nothing else matched.
+    catch_all = _resource(unknown.UnknownController, known)
+    return routes + (
+        ('/os-ha/{path:.*}', {
+            method: [catch_all, 'unknown'] for method in _METHODS}),
+        ('/os-ha', {method: [catch_all, 'unknown'] for method in _METHODS}),
+    )
+
+
+ROUTES = _routes()
+
+
+def app_factory(global_config, **local_config):
+    """Paste ``app_factory`` for ``[app:osapi_compute_app_v21]``."""
+    return nova_routes.APIRouterV21(custom_routes=ROUTES)

@@ -1,0 +1,306 @@
+"""Database access for host evacuations and their instance items.
+
+Every function takes a Nova RequestContext first and runs in a transaction
+of the extension's own database (see :mod:`nova_ha_ext.db.api`); calls made
+on the same context inside another ``api.writer`` join its transaction.
+Rows are returned detached, with every column loaded.
+"""
+
+import datetime
+
+from oslo_db import exception as db_exc
+from oslo_utils import timeutils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+
+from nova_ha_ext.db import api
+from nova_ha_ext.db import models
+from nova_ha_ext import exception
+from nova_ha_ext.objects import fields
+
+_Task = models.HostEvacuation
+_Item = models.InstanceEvacuation
+_ACTIVE = fields.HostEvacuationStatus.ACTIVE
+_ITEM = fields.InstanceEvacuationStatus
+_COUNTERS = {
+    _ITEM.SUCCEEDED: 'succeeded_count',
+    _ITEM.FAILED: 'failed_count',
+    _ITEM.SKIPPED: 'skipped_count',
+    _ITEM.CANCELLED: 'cancelled_count',
+}
+
+
+def _db_value(value):
+    # NOTE: objects carry timezone-aware UTC datetimes while the columns
+    # are naive UTC; MySQL would reject or shift an aware value.
+    if isinstance(value, datetime.datetime):
+        return timeutils.normalize_time(value)
+    return value
+
+
+def _db_values(values):
+    return {key: _db_value(value) for key, value in values.items()}
+
+
+def _expected_clauses(model, expected):
+    """WHERE clauses for a compare-and-swap on ``expected`` {column: value}.
+
+    A list, tuple or set value means "any of these"; None means NULL.
+    """
+    clauses = []
+    for key, value in (expected or {}).items():
+        column = getattr(model, key)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            clauses.append(column.in_([_db_value(v) for v in value]))
+        elif value is None:
+            clauses.append(column.is_(None))
+        else:
+            clauses.append(column == _db_value(value))
+    return clauses
+
+
+def _get_task(session, uuid):
+    task = session.execute(
+        sa.select(_Task).where(_Task.uuid == uuid)).scalar_one_or_none()
+    if task is None:
+        raise exception.HostEvacuationNotFound(uuid=uuid)
+    return task
+
+
+def _active_host(host, status):
+    return host if status in _ACTIVE else None
+
+
+@api.writer
+def host_evacuation_create(context, values, items=()):
+    """Create a task and its items in one transaction.
+
+    :param values: task columns; ``host``, ``status`` and ``selection`` are
+        required, ``uuid`` is generated when missing and ``total_count``
+        defaults to the number of items.
+    :param items: dicts of item columns, each with at least
+        ``instance_uuid`` and ``status``.
+    :returns: ``(task_row, [item_rows])``
+    :raises ActiveHostEvacuationExists: the host already has an active
+        task; nothing is written.
+    """
+    values = _db_values(values)
+    values.setdefault('uuid', uuidutils.generate_uuid())
+    values.setdefault('total_count', len(items))
+    values['active_host'] = _active_host(values['host'], values['status'])
+    task = _Task(**values)
+    session = context.session
+    session.add(task)
+    try:
+        # NOTE: flushed alone first so that the active-host constraint is
+        # told apart from item errors; the raise rolls everything back.
+        session.flush()
+    except db_exc.DBDuplicateEntry as error:
+        if 'active_host' in (error.columns or []):
+            raise exception.ActiveHostEvacuationExists(host=values['host'])
+        raise
+    rows = []
+    for item in items:
+        row = _Item(**_db_values(item))
+        row.host_evacuation = task
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return task, rows
+
+
+@api.reader
+def host_evacuation_get(context, uuid):
+    """:raises HostEvacuationNotFound: no task has this uuid."""
+    return _get_task(context.session, uuid)
+
+
+@api.reader
+def host_evacuation_get_active_by_host(context, host):
+    """The pending or running task of ``host``, or None."""
+    return context.session.execute(
+        sa.select(_Task).where(_Task.active_host == host)
+    ).scalar_one_or_none()
+
+
+@api.reader
+def host_evacuation_get_active(context, hosts=None):
+    """Pending or running tasks, of ``hosts`` only when given."""
+    query = sa.select(_Task).where(_Task.active_host.is_not(None))
+    if hosts is not None:
+        query = query.where(_Task.active_host.in_(list(hosts)))
+    return context.session.execute(
+        query.order_by(_Task.created_at, _Task.id)).scalars().all()
+
+
+@api.reader
+def host_evacuation_get_all(context, host=None, status=None, limit=None,
+                            marker=None):
+    """Tasks, newest first, filtered and paged.
+
+    :param status: one status or a list of them.
+    :param marker: uuid of the last task of the previous page.
+    :raises MarkerNotFound: no task has the marker's uuid.
+    """
+    session = context.session
+    query = sa.select(_Task)
+    if host is not None:
+        query = query.where(_Task.host == host)
+    if status is not None:
+        statuses = [status] if isinstance(status, str) else list(status)
+        query = query.where(_Task.status.in_(statuses))
+    if marker is not None:
+        last = session.execute(
+            sa.select(_Task).where(_Task.uuid == marker)
+        ).scalar_one_or_none()
+        if last is None:
+            raise exception.MarkerNotFound(marker=marker)
+        # NOTE: id breaks ties between tasks created within the same
+        # second (MySQL DATETIME has no fractions).
+        query = query.where(sa.or_(
+            _Task.created_at < last.created_at,
+            sa.and_(_Task.created_at == last.created_at,
+                    _Task.id < last.id)))
+    query = query.order_by(_Task.created_at.desc(), _Task.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return session.execute(query).scalars().all()
+
+
+@api.writer
+def host_evacuation_update(context, uuid, values, expected=None):
+    """Update a task; ``active_host`` follows ``status``.
+
+    :param expected: {column: value or list of values} the row must still
+        hold (compare-and-swap), e.g. ``{'status': 'pending'}``.
+    :raises HostEvacuationNotFound: no task has this uuid.
+    :raises HostEvacuationStateConflict: ``expected`` no longer holds.
+    :raises ActiveHostEvacuationExists: the update would make the task
+        active while its host already has another active task.
+    """
+    session = context.session
+    task = _get_task(session, uuid)
+    values = _db_values(values)
+    values.pop('active_host', None)
+    if 'status' in values:
+        values['active_host'] = _active_host(task.host, values['status'])
+    statement = (
+        sa.update(_Task)
+        .where(_Task.id == task.id, *_expected_clauses(_Task, expected))
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    try:
+        result = session.execute(statement)
+    except db_exc.DBDuplicateEntry as error:
+        if 'active_host' in (error.columns or []):
+            raise exception.ActiveHostEvacuationExists(host=task.host)
+        raise
+    if result.rowcount != 1:
+        raise exception.HostEvacuationStateConflict(
+            uuid=uuid, expected=expected)
+    session.refresh(task)
+    return task
+
+
+@api.writer
+def host_evacuation_claim(context, uuid, owner, lease_seconds):
+    """Take or renew the lease of an active task for worker ``owner``.
+
+    Succeeds when the task is active and its lease is free, expired or
+    already ``owner``'s.
+
+    :returns: the task row, or None when another worker holds the lease
+        or the task is no longer active.
+    :raises HostEvacuationNotFound: no task has this uuid.
+    """
+    session = context.session
+    task = _get_task(session, uuid)
+    now = timeutils.utcnow()
+    statement = (
+        sa.update(_Task)
+        .where(_Task.id == task.id,
+               _Task.status.in_(_ACTIVE),
+               sa.or_(_Task.lease_owner.is_(None),
+                      _Task.lease_owner == owner,
+                      _Task.lease_expires_at < now))
+        .values(lease_owner=owner,
+                lease_expires_at=now + datetime.timedelta(
+                    seconds=lease_seconds))
+        .execution_options(synchronize_session=False))
+    if session.execute(statement).rowcount != 1:
+        return None
+    session.refresh(task)
+    return task
+
+
+@api.writer
+def host_evacuation_refresh_counts(context, uuid):
+    """Recompute a task's counters from its items' statuses."""
+    session = context.session
+    task = _get_task(session, uuid)
+    counts = dict(session.execute(
+        sa.select(_Item.status, sa.func.count())
+        .where(_Item.host_evacuation_id == task.id)
+        .group_by(_Item.status)).all())
+    task.total_count = sum(counts.values())
+    for status, column in _COUNTERS.items():
+        setattr(task, column, counts.get(status, 0))
+    session.flush()
+    return task
+
+
+@api.reader
+def instance_evacuation_get_all(context, evacuation_uuid):
+    """Items of a task, highest ``priority`` first, then creation order.
+
+    :raises HostEvacuationNotFound: no task has this uuid.
+    """
+    session = context.session
+    task = _get_task(session, evacuation_uuid)
+    return session.execute(
+        sa.select(_Item)
+        .where(_Item.host_evacuation_id == task.id)
+        .order_by(_Item.priority.desc(), _Item.id)).scalars().all()
+
+
+def _get_item(session, evacuation_uuid, instance_uuid):
+    item = session.execute(
+        sa.select(_Item).join(_Item.host_evacuation)
+        .where(_Task.uuid == evacuation_uuid,
+               _Item.instance_uuid == instance_uuid)
+    ).scalar_one_or_none()
+    if item is None:
+        raise exception.InstanceEvacuationNotFound(
+            evacuation_uuid=evacuation_uuid, instance_uuid=instance_uuid)
+    return item
+
+
+@api.reader
+def instance_evacuation_get(context, evacuation_uuid, instance_uuid):
+    """:raises InstanceEvacuationNotFound: the task has no such item."""
+    return _get_item(context.session, evacuation_uuid, instance_uuid)
+
+
+@api.writer
+def instance_evacuation_update(context, evacuation_uuid, instance_uuid,
+                               values, expected=None):
+    """Update one item.
+
+    :param expected: {column: value or list of values} the row must still
+        hold, e.g. ``{'status': 'pending'}`` so that two workers never both
+        start evacuating one instance.
+    :raises InstanceEvacuationNotFound: the task has no such item.
+    :raises InstanceEvacuationStateConflict: ``expected`` no longer holds.
+    """
+    session = context.session
+    item = _get_item(session, evacuation_uuid, instance_uuid)
+    statement = (
+        sa.update(_Item)
+        .where(_Item.id == item.id, *_expected_clauses(_Item, expected))
+        .values(**_db_values(values))
+        .execution_options(synchronize_session=False))
+    if session.execute(statement).rowcount != 1:
+        raise exception.InstanceEvacuationStateConflict(
+            instance_uuid=instance_uuid, expected=expected)
+    session.refresh(item)
+    return item

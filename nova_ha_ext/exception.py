@@ -1,0 +1,49 @@
+"""Domain errors of nova-ha-ext.
+
+They subclass Nova's exceptions so that Nova's API fault wrapping turns
+them into the usual fault bodies (itemNotFound, badRequest,
+conflictingRequest) and so that they cross RPC like Nova's own. Every
+message says what was wrong and what the caller can do about it.
+"""
+
+from nova import exception
+
+
+class Conflict(exception.NovaException):
+    """The request conflicts with the current state of a resource."""
+
+    msg_fmt = 'The request conflicts with the current state of the resource.'
+    code = 409
+
+
+class HostEvacuationNotFound(exception.NotFound):
+    msg_fmt = ('Host evacuation %(uuid)s could not be found. List the '
+               'existing ones with GET /os-ha/evacuations.')
+
+
+class InstanceEvacuationNotFound(exception.NotFound):
+    msg_fmt = ('Instance %(instance_uuid)s is not part of host evacuation '
+               '%(evacuation_uuid)s. Show that evacuation to see the '
+               'instances it covers.')
+
+
+class MarkerNotFound(exception.Invalid):
+    msg_fmt = ('Marker %(marker)s could not be found among the host '
+               'evacuations. Use the uuid of an evacuation returned by the '
+               'previous page, or omit the marker to start again.')
+
+
+class ActiveHostEvacuationExists(Conflict):
+    msg_fmt = ('Host %(host)s already has an evacuation in progress. Wait '
+               'for it to finish or cancel it before starting another.')
+
+
+class HostEvacuationStateConflict(Conflict):
+    msg_fmt = ('Host evacuation %(uuid)s was changed concurrently and no '
+               'longer has %(expected)s. Reload it and try again.')
+
+
+class InstanceEvacuationStateConflict(Conflict):
+    msg_fmt = ('The evacuation of instance %(instance_uuid)s was changed '
+               'concurrently and no longer has %(expected)s. Reload it and '
+               'try again.')

@@ -1,0 +1,186 @@
+"""A host evacuation: the recovery task of one failed compute host."""
+
+from nova import exception as nova_exception
+from nova.objects import base
+from nova.objects import fields
+
+from nova_ha_ext.db import evacuations as db
+from nova_ha_ext.objects import fields as ha_fields
+from nova_ha_ext.objects import instance_evacuation
+
+# NOTE: loaded on demand only: listing tasks must not read every item.
+_LAZY_FIELDS = ('instances',)
+
+
+@base.NovaObjectRegistry.register
+class HostEvacuation(base.NovaObject):
+    # Version 1.0: Initial version
+    VERSION = '1.0'
+
+    fields = {
+        'id': fields.IntegerField(),
+        'uuid': fields.UUIDField(),
+        'host': fields.StringField(),
+        'cell_uuid': fields.UUIDField(nullable=True),
+        'status': ha_fields.HostEvacuationStatusField(),
+        'selection': ha_fields.EvacuationSelectionField(),
+        'requested_by': fields.StringField(nullable=True),
+        'reason': fields.StringField(nullable=True),
+        'fenced': fields.BooleanField(default=False),
+        'service_disabled': fields.BooleanField(default=False),
+        'withheld_reason': fields.StringField(nullable=True),
+        'total_count': fields.IntegerField(default=0),
+        'succeeded_count': fields.IntegerField(default=0),
+        'failed_count': fields.IntegerField(default=0),
+        'skipped_count': fields.IntegerField(default=0),
+        'cancelled_count': fields.IntegerField(default=0),
+        'lease_owner': fields.StringField(nullable=True),
+        'lease_expires_at': fields.DateTimeField(nullable=True),
+        'started_at': fields.DateTimeField(nullable=True),
+        'finished_at': fields.DateTimeField(nullable=True),
+        'created_at': fields.DateTimeField(nullable=True),
+        'updated_at': fields.DateTimeField(nullable=True),
+        'instances': fields.ObjectField('InstanceEvacuationList'),
+    }
+
+    @staticmethod
+    def _from_db_object(context, task, db_task):
+        for key in task.fields:
+            if key not in _LAZY_FIELDS:
+                setattr(task, key, getattr(db_task, key))
+        task._context = context
+        task.obj_reset_changes()
+        return task
+
+    @property
+    def is_active(self):
+        """True while pending or running: the host has no other task."""
+        return self.status in ha_fields.HostEvacuationStatus.ACTIVE
+
+    def obj_load_attr(self, attrname):
+        if attrname not in _LAZY_FIELDS:
+            raise nova_exception.ObjectActionError(
+                action='obj_load_attr',
+                reason='attribute %s is not lazy-loadable' % attrname)
+        if not self._context:
+            raise nova_exception.OrphanedObjectError(
+                method='obj_load_attr', objtype=self.obj_name())
+        self.instances = (instance_evacuation.InstanceEvacuationList
+                          .get_by_evacuation(self._context, self.uuid))
+        self.obj_reset_changes([attrname])
+
+    @classmethod
+    @base.remotable
+    def get_by_uuid(cls, context, uuid):
+        """:raises HostEvacuationNotFound: no task has this uuid."""
+        return cls._from_db_object(
+            context, cls(), db.host_evacuation_get(context, uuid))
+
+    @classmethod
+    @base.remotable
+    def get_active_by_host(cls, context, host):
+        """The pending or running task of ``host``, or None."""
+        db_task = db.host_evacuation_get_active_by_host(context, host)
+        if db_task is None:
+            return None
+        return cls._from_db_object(context, cls(), db_task)
+
+    @base.remotable
+    def create(self):
+        """Write the task and, when ``instances`` is set, its items.
+
+        Both are written in one transaction.
+
+        :raises ActiveHostEvacuationExists: the host already has an active
+            task; nothing is written.
+        """
+        if self.obj_attr_is_set('id'):
+            raise nova_exception.ObjectActionError(
+                action='create', reason='already created')
+        updates = self.obj_get_changes()
+        items = updates.pop('instances', None)
+        item_values = [item.db_values() for item in items or []]
+        db_task, db_items = db.host_evacuation_create(
+            self._context, updates, item_values)
+        self._from_db_object(self._context, self, db_task)
+        if items is not None:
+            self.instances = base.obj_make_list(
+                self._context,
+                instance_evacuation.InstanceEvacuationList(self._context),
+                instance_evacuation.InstanceEvacuation, db_items)
+            self.obj_reset_changes(['instances'])
+
+    @base.remotable
+    def save(self, expected=None):
+        """Write the changed fields (items are saved on their own).
+
+        :param expected: {field: value or list of values} the stored task
+            must still hold, or HostEvacuationStateConflict is raised.
+        :raises ActiveHostEvacuationExists: the task would become active
+            again while its host has another active task.
+        """
+        updates = self.obj_get_changes()
+        updates.pop('instances', None)
+        for key in ('id', 'uuid', 'host'):
+            if key in updates:
+                raise nova_exception.ObjectActionError(
+                    action='save', reason='%s cannot be changed' % key)
+        if not updates and not expected:
+            return
+        db_task = db.host_evacuation_update(
+            self._context, self.uuid, updates, expected=expected)
+        self._from_db_object(self._context, self, db_task)
+
+    @base.remotable
+    def claim(self, owner, lease_seconds):
+        """Take or renew this task's lease for worker ``owner``.
+
+        :returns: True, with the object refreshed, when ``owner`` now holds
+            the lease; False when another live worker does or the task is
+            no longer active.
+        """
+        db_task = db.host_evacuation_claim(
+            self._context, self.uuid, owner, lease_seconds)
+        if db_task is None:
+            return False
+        self._from_db_object(self._context, self, db_task)
+        return True
+
+    @base.remotable
+    def refresh_counts(self):
+        """Recompute the counters from the items' statuses."""
+        db_task = db.host_evacuation_refresh_counts(self._context, self.uuid)
+        self._from_db_object(self._context, self, db_task)
+
+
+@base.NovaObjectRegistry.register
+class HostEvacuationList(base.ObjectListBase, base.NovaObject):
+    # Version 1.0: Initial version
+    VERSION = '1.0'
+
+    fields = {
+        'objects': fields.ListOfObjectsField('HostEvacuation'),
+    }
+
+    @classmethod
+    @base.remotable
+    def get_all(cls, context, host=None, status=None, limit=None,
+                marker=None):
+        """Tasks, newest first.
+
+        :param status: one status or a list of them.
+        :param marker: uuid of the last task of the previous page.
+        :raises MarkerNotFound: no task has the marker's uuid.
+        """
+        db_tasks = db.host_evacuation_get_all(
+            context, host=host, status=status, limit=limit, marker=marker)
+        return base.obj_make_list(context, cls(context), HostEvacuation,
+                                  db_tasks)
+
+    @classmethod
+    @base.remotable
+    def get_active(cls, context, hosts=None):
+        """Pending or running tasks, of ``hosts`` only when given."""
+        db_tasks = db.host_evacuation_get_active(context, hosts=hosts)
+        return base.obj_make_list(context, cls(context), HostEvacuation,
+                                  db_tasks)

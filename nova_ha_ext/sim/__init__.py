@@ -1,0 +1,1 @@
+"""The in-process cloud behind ``nova-ha-sim``."""

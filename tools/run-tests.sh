@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up a local virtualenv with pinned dependencies and run the whole test
+# suite: lint, unit, database (SQLite, MariaDB, PostgreSQL) and functional
+# tests on Nova's in-process control plane. Extra arguments are passed to
+# "stestr run" (e.g. a test-name regex).
+#
+#   bash tools/run-tests.sh
+#
+# Environment: PYTHON (interpreter for the venv, default python3),
+# NOVA_HA_VENV (venv path, default .venv), OS_TEST_DBAPI_ADMIN_CONNECTION
+# (MySQL/PostgreSQL admin URLs for the database tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=${NOVA_HA_VENV:-.venv}
+if [ ! -x "$venv/bin/python" ]; then
+    "${PYTHON:-python3}" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet -c constraints.txt -e '.[test,pep8]'
+
+echo "== lint (ruff)"
+"$venv/bin/ruff" check nova_ha_ext benchmarks tools
+
+echo "== tests (stestr)"
+rc=0
+"$venv/bin/stestr" run "$@" || rc=$?
+"$venv/bin/stestr" last --subunit | "$venv/bin/python" tools/test_summary.py
+exit $rc

@@ -1,0 +1,73 @@
+"""Summarise a subunit v2 stream (stdin) per test tier.
+
+Prints how many tests of each tier ran, passed, failed and were skipped
+(with each skip's reason, so a database test that could not reach its
+server is visible), then one closing line "tests: N passed, N failed,
+N skipped".
+"""
+
+import collections
+import sys
+
+import subunit
+import testtools
+
+TIERS = (
+    ('nova_ha_ext.tests.unit.db', 'database'),
+    ('nova_ha_ext.tests.unit', 'unit'),
+    ('nova_ha_ext.tests.functional', 'functional'),
+    ('nova.tests', 'nova (extension enabled)'),
+)
+
+
+def _tier(test_id):
+    for prefix, name in TIERS:
+        if test_id.startswith(prefix):
+            return name
+    return 'other'
+
+
+class _Collect(testtools.StreamResult):
+
+    def __init__(self):
+        super().__init__()
+        self.counts = collections.defaultdict(collections.Counter)
+        self.skips = []
+
+    def status(self, test_id=None, test_status=None, file_name=None,
+               file_bytes=None, **kwargs):
+        if test_id is None:
+            return
+        if test_status == 'skip' and file_name == 'reason':
+            self.skips.append((test_id, file_bytes.decode('utf-8', 'replace')))
+        if test_status in ('success', 'fail', 'skip', 'xfail', 'uxsuccess'):
+            self.counts[_tier(test_id)][test_status] += 1
+
+
+def main():
+    result = _Collect()
+    stream = subunit.ByteStreamToStreamResult(
+        sys.stdin.buffer, non_subunit_name='stdout')
+    result.startTestRun()
+    stream.run(result)
+    result.stopTestRun()
+
+    total = collections.Counter()
+    print('== summary by tier')
+    for tier in [name for _, name in TIERS] + ['other']:
+        counts = result.counts.get(tier)
+        if not counts:
+            continue
+        total.update(counts)
+        print('  %-26s %4d passed, %d failed, %d skipped' % (
+            tier, counts['success'] + counts['xfail'],
+            counts['fail'] + counts['uxsuccess'], counts['skip']))
+    for test_id, reason in sorted(set(result.skips)):
+        print('  skipped %s: %s' % (test_id, reason.strip()))
+    print('tests: %d passed, %d failed, %d skipped' % (
+        total['success'] + total['xfail'],
+        total['fail'] + total['uxsuccess'], total['skip']))
+
+
+if __name__ == '__main__':
+    main()
