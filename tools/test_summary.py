@@ -12,6 +12,8 @@ import sys
 import subunit
 import testtools
 
+BACKENDS = (('MySQL', 'MariaDB/MySQL'), ('PostgreSQL', 'PostgreSQL'),
+            ('SQLite', 'SQLite'))
 TIERS = (
     ('nova_ha_ext.tests.unit.db', 'database'),
     ('nova_ha_ext.tests.unit', 'unit'),
@@ -21,10 +23,22 @@ TIERS = (
 
 
 def _tier(test_id):
-    for prefix, name in TIERS:
-        if test_id.startswith(prefix):
-            return name
-    return 'other'
+    name = next((tier for prefix, tier in TIERS
+                 if test_id.startswith(prefix)), 'other')
+    if name == 'database':
+        test_class = test_id.rsplit('.', 2)[-2]
+        for suffix, backend in BACKENDS:
+            if test_class.endswith(suffix):
+                return 'database (%s)' % backend
+    return name
+
+
+def _tier_names():
+    for _prefix, name in TIERS:
+        if name == 'database':
+            yield from ('database (%s)' % b for _s, b in BACKENDS)
+        yield name
+    yield 'other'
 
 
 class _Collect(testtools.StreamResult):
@@ -54,7 +68,7 @@ def main():
 
     total = collections.Counter()
     print('== summary by tier')
-    for tier in [name for _, name in TIERS] + ['other']:
+    for tier in _tier_names():
         counts = result.counts.get(tier)
         if not counts:
             continue

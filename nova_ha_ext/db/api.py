@@ -21,7 +21,7 @@ _configured = False
 
 def _engine_args(conf):
     group = conf.nova_ha
-    return {
+    args = {
         'connection': group.connection,
         'sqlite_synchronous': group.sqlite_synchronous,
         'connection_recycle_time': group.connection_recycle_time,
@@ -36,6 +36,13 @@ def _engine_args(conf):
         # production on MySQL or PostgreSQL.
         'sqlite_fk': True,
     }
+    if group.connection.startswith('sqlite'):
+        # NOTE: SQLite engines have no connection pool to size; oslo.db
+        # drops the pool sizes itself but passes pool_timeout on, which
+        # SQLAlchemy then rejects.
+        for key in ('max_pool_size', 'max_overflow', 'pool_timeout'):
+            del args[key]
+    return args
 
 
 def configure(conf):

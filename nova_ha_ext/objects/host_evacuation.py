@@ -107,7 +107,7 @@ class HostEvacuation(base.NovaObject):
             self.instances = base.obj_make_list(
                 self._context,
                 instance_evacuation.InstanceEvacuationList(self._context),
-                instance_evacuation.InstanceEvacuation, db_items)
+                db_items)
             self.obj_reset_changes(['instances'])
 
     @base.remotable
@@ -174,13 +174,11 @@ class HostEvacuationList(base.ObjectListBase, base.NovaObject):
         """
         db_tasks = db.host_evacuation_get_all(
             context, host=host, status=status, limit=limit, marker=marker)
-        return base.obj_make_list(context, cls(context), HostEvacuation,
-                                  db_tasks)
+        return base.obj_make_list(context, cls(context), db_tasks)
 
     @classmethod
     @base.remotable
     def get_active(cls, context, hosts=None):
         """Pending or running tasks, of ``hosts`` only when given."""
         db_tasks = db.host_evacuation_get_active(context, hosts=hosts)
-        return base.obj_make_list(context, cls(context), HostEvacuation,
-                                  db_tasks)
+        return base.obj_make_list(context, cls(context), db_tasks)

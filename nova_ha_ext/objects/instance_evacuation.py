@@ -100,5 +100,4 @@ class InstanceEvacuationList(base.ObjectListBase, base.NovaObject):
         :raises HostEvacuationNotFound: no task has this uuid.
         """
         db_items = db.instance_evacuation_get_all(context, evacuation_uuid)
-        return base.obj_make_list(
-            context, cls(context), InstanceEvacuation, db_items)
+        return base.obj_make_list(context, cls(context), db_items)

@@ -9,7 +9,9 @@ names the extension's paste file and ``[nova_ha] connection`` its database
 """
 
 import datetime
+import logging
 
+import fixtures
 from oslo_utils import timeutils
 
 import nova.conf
@@ -22,6 +24,18 @@ from nova_ha_ext import paths
 from nova_ha_ext.tests import fixtures as ha_fixtures
 
 CONF = nova.conf.CONF
+
+
+class _LoggerLevel(fixtures.Fixture):
+
+    def __init__(self, name, level):
+        super().__init__()
+        self.logger = logging.getLogger(name)
+        self.level = level
+
+    def _setUp(self):
+        self.addCleanup(self.logger.setLevel, self.logger.level)
+        self.logger.setLevel(self.level)
 
 
 class HAFunctionalTestBase(integrated_helpers._IntegratedTestBase):
@@ -37,6 +51,11 @@ class HAFunctionalTestBase(integrated_helpers._IntegratedTestBase):
     compute_driver = 'fake.MediumFakeDriver'
 
     def setUp(self):
+        # Set up before Nova's fixtures so it is cleaned up after them: the
+        # executors Nova's harness tears down log their shutdown at INFO
+        # once log capture has ended, which would flood the test output.
+        self.useFixture(_LoggerLevel('nova.thread_pool_factory',
+                                     logging.WARNING))
         self.flags(compute_driver=self.compute_driver)
         super().setUp()
         self.ctxt = nova_context.get_admin_context()

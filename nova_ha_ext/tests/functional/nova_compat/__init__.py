@@ -10,6 +10,7 @@ the nova-compat tox environment).
 
 import os
 
+import testtools
 from nova.tests.fixtures import conf as nova_conf_fixture
 
 from nova_ha_ext import paths
@@ -23,6 +24,15 @@ DEFAULT_TESTS = (
     'nova.tests.functional.wsgi.test_services',
     'nova.tests.functional.wsgi.test_flavor_manage',
 )
+
+# Nova tests that cannot run from a nova wheel whatever the paste file, with
+# the reason.
+EXCLUDED = {
+    'nova.tests.functional.test_metadata.MetadataTest.'
+    'test_network_data_matches_schema':
+        "reads doc/api_schemas/network_data.json from Nova's source tree, "
+        "which the nova wheel does not ship",
+}
 
 _nova_conf_setup = nova_conf_fixture.ConfFixture.setUp
 
@@ -43,5 +53,8 @@ nova_conf_fixture.ConfFixture.setUp = _setup_with_extension
 def load_tests(loader, standard_tests, pattern):
     names = os.environ.get('NOVA_HA_NOVA_TESTS', '').split()
     for name in names or DEFAULT_TESTS:
-        standard_tests.addTests(loader.loadTestsFromName(name))
+        standard_tests.addTests(
+            test for test in testtools.iterate_tests(
+                loader.loadTestsFromName(name))
+            if test.id() not in EXCLUDED)
     return standard_tests

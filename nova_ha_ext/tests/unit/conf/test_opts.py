@@ -28,7 +28,7 @@ class OptionsTest(test.NoDBTestCase):
         self.assertNotIn('nova_ha', cfg.ConfigOpts())
 
     def test_every_option_has_help(self):
-        for group, opts in ha_conf.list_opts():
+        for _group, opts in ha_conf.list_opts():
             for opt in opts:
                 self.assertGreater(len(opt.help or ''), 20, opt.name)
 
