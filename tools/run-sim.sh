@@ -3,15 +3,9 @@
 # the in-process cloud with nova-ha-ext enabled. Arguments go to
 # nova-ha-sim (see "bash tools/run-sim.sh --help").
 #
-# Environment: PYTHON (interpreter for the venv, default python3),
-# NOVA_HA_VENV (venv path, default .venv).
+# Environment: see tools/venv.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-venv=${NOVA_HA_VENV:-.venv}
-if [ ! -x "$venv/bin/python" ]; then
-    "${PYTHON:-python3}" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -c constraints.txt -e '.[sim]'
+. tools/venv.sh
+install_venv sim
 exec "$venv/bin/nova-ha-sim" "$@"

@@ -6,18 +6,12 @@
 #
 #   bash tools/run-tests.sh
 #
-# Environment: PYTHON (interpreter for the venv, default python3),
-# NOVA_HA_VENV (venv path, default .venv), OS_TEST_DBAPI_ADMIN_CONNECTION
+# Environment: see tools/venv.sh; OS_TEST_DBAPI_ADMIN_CONNECTION
 # (MySQL/PostgreSQL admin URLs for the database tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-venv=${NOVA_HA_VENV:-.venv}
-if [ ! -x "$venv/bin/python" ]; then
-    "${PYTHON:-python3}" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -c constraints.txt -e '.[test,pep8]'
+. tools/venv.sh
+install_venv test,pep8
 
 echo "== lint (ruff)"
 "$venv/bin/ruff" check nova_ha_ext tools

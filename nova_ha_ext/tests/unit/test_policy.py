@@ -1,5 +1,9 @@
 """The extension's rules live in Nova's enforcer."""
 
+import os
+import subprocess
+import sys
+
 import fixtures
 from nova import context as nova_context
 from nova import exception
@@ -71,3 +75,28 @@ class PolicyFileOverrideTest(test.NoDBTestCase):
         member = nova_context.RequestContext(
             'user', 'project', roles=['member', 'reader'])
         self.assertTrue(policy.authorize(member, hosts_policies.HOSTS_LIST))
+
+
+class PolicySampleTest(test.NoDBTestCase):
+    """etc/nova-ha.policy.yaml.sample is what oslopolicy writes."""
+
+    def test_committed_sample_is_up_to_date(self):
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))))
+        out = self.useFixture(fixtures.TempDir()).join('policy.yaml')
+        subprocess.run(
+            # What the oslopolicy-sample-generator console script runs.
+            [sys.executable, '-c',
+             'from oslo_policy import generator; generator.generate_sample()',
+             '--namespace', 'nova_ha_ext', '--output-file', out],
+            check=True, cwd=repo, capture_output=True)
+        with open(out) as generated, open(os.path.join(
+                repo, 'etc', 'nova-ha.policy.yaml.sample')) as committed:
+            generated = generated.read()
+            self.assertEqual(
+                generated, committed.read(),
+                'etc/nova-ha.policy.yaml.sample is stale: run '
+                '"tox -e genpolicy"')
+        for rule in policies.list_rules():
+            self.assertIn('"%s": "%s"' % (rule.name, rule.check_str),
+                          generated)
