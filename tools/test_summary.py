@@ -46,14 +46,20 @@ class _Collect(testtools.StreamResult):
     def __init__(self):
         super().__init__()
         self.counts = collections.defaultdict(collections.Counter)
+        self.reasons = {}
         self.skips = []
 
     def status(self, test_id=None, test_status=None, file_name=None,
                file_bytes=None, **kwargs):
         if test_id is None:
             return
-        if test_status == 'skip' and file_name == 'reason':
-            self.skips.append((test_id, file_bytes.decode('utf-8', 'replace')))
+        # NOTE: subunit sends a skip's reason as an attachment, possibly in
+        # a packet of its own before the final status.
+        if file_name == 'reason' and file_bytes:
+            self.reasons[test_id] = self.reasons.get(test_id, '') + (
+                bytes(file_bytes).decode('utf-8', 'replace'))
+        if test_status == 'skip':
+            self.skips.append((test_id, self.reasons.get(test_id, '')))
         if test_status in ('success', 'fail', 'skip', 'xfail', 'uxsuccess'):
             self.counts[_tier(test_id)][test_status] += 1
 
