@@ -47,3 +47,37 @@ class InstanceEvacuationStateConflict(Conflict):
     msg_fmt = ('The evacuation of instance %(instance_uuid)s was changed '
                'concurrently and no longer has %(expected)s. Reload it and '
                'try again.')
+
+
+class ComputeHostNotFound(exception.NotFound):
+    msg_fmt = ('No nova-compute service runs on host %(host)s. List the '
+               'compute hosts with GET /os-ha/hosts and use a name from '
+               'there.')
+
+
+class FencingNotConfirmed(Conflict):
+    msg_fmt = ('Host %(host)s is not forced down: fencing was not '
+               'confirmed. Power the host off or isolate it first, then '
+               'repeat the call with "fenced": true (required while '
+               '[nova_ha] require_fencing_confirmation is true).')
+
+
+class HostEvacuationInProgress(Conflict):
+    msg_fmt = ('Host %(host)s cannot be forced up while its evacuation '
+               '%(uuid)s is %(status)s: its instances could be started '
+               'twice. Wait for the evacuation to finish or cancel it '
+               '(POST /os-ha/evacuations/%(uuid)s/action {"cancel": null}).')
+
+
+class HostEvacuationNotActive(Conflict):
+    msg_fmt = ('Host evacuation %(uuid)s is %(status)s and can no longer '
+               'be cancelled.')
+
+
+class NothingToRetry(Conflict):
+    msg_fmt = ('Host evacuation %(uuid)s has no failed instance to retry.')
+
+
+class HostNotForcedDown(Conflict):
+    msg_fmt = ('Host %(host)s is no longer forced down, so its instances '
+               'cannot be evacuated. Force it down again first.')

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 install_venv test,pep8
 
 echo "== lint (ruff)"
-"$venv/bin/ruff" check nova_ha_ext tools
+"$venv/bin/ruff" check nova_ha_ext tools benchmarks
 
 echo "== tests (stestr)"
 rc=0

@@ -48,6 +48,7 @@ class _Collect(testtools.StreamResult):
         self.counts = collections.defaultdict(collections.Counter)
         self.reasons = {}
         self.skips = []
+        self.failures = {}
 
     def status(self, test_id=None, test_status=None, file_name=None,
                file_bytes=None, **kwargs):
@@ -58,6 +59,13 @@ class _Collect(testtools.StreamResult):
         if file_name == 'reason' and file_bytes:
             self.reasons[test_id] = self.reasons.get(test_id, '') + (
                 bytes(file_bytes).decode('utf-8', 'replace'))
+        # NOTE: keep each failure's traceback so the end of a long CI log
+        # says what failed, not only how many.
+        if file_name == 'traceback' and file_bytes:
+            self.failures[test_id] = self.failures.get(test_id, '') + (
+                bytes(file_bytes).decode('utf-8', 'replace'))
+        if test_status in ('fail', 'uxsuccess'):
+            self.failures.setdefault(test_id, '')
         if test_status == 'skip':
             self.skips.append((test_id, self.reasons.get(test_id, '')))
         if test_status in ('success', 'fail', 'skip', 'xfail', 'uxsuccess'):
@@ -84,6 +92,10 @@ def main():
             counts['fail'] + counts['uxsuccess'], counts['skip']))
     for test_id, reason in sorted(set(result.skips)):
         print('  skipped %s: %s' % (test_id, reason.strip()))
+    for test_id, traceback in sorted(result.failures.items()):
+        print('  FAILED %s' % test_id)
+        for line in traceback.strip().splitlines()[-15:]:
+            print('    ' + line)
     print('tests: %d passed, %d failed, %d skipped' % (
         total['success'] + total['xfail'],
         total['fail'] + total['uxsuccess'], total['skip']))

@@ -1,16 +1,23 @@
-"""/os-ha/hosts: the compute hosts as host recovery sees them."""
+"""/os-ha/hosts: the compute hosts as host recovery sees them, and the
+force-down/force-up call a fencing agent makes."""
 
 from nova.api.openstack import wsgi
 from nova.api import validation
 from nova.compute import api as compute
 from nova import servicegroup
+import webob
 
 from nova_ha_ext.api.schemas import hosts as schema
+from nova_ha_ext.api import faults
+from nova_ha_ext.api import views
 from nova_ha_ext.objects import host_evacuation
 from nova_ha_ext.policies import hosts as hosts_policies
 from nova_ha_ext import policy
+from nova_ha_ext.recovery import actions
+from nova_ha_ext.recovery import compute_hosts
 
-COMPUTE_BINARY = 'nova-compute'
+COMPUTE_BINARY = compute_hosts.COMPUTE_BINARY
+_FORCE_DOWN_ONLY = ('fenced', 'evacuate', 'force')
 
 
 @validation.validated
@@ -25,8 +32,7 @@ class HostsController(wsgi.Controller):
         evacuation = evacuations.get(service.host)
         return {
             'host': service.host,
-            'state': ('up' if self.servicegroup_api.service_is_up(service)
-                      else 'down'),
+            'state': self._state(service),
             'forced_down': service.forced_down,
             'disabled': service.disabled,
             'disabled_reason': service.disabled_reason,
@@ -52,3 +58,40 @@ class HostsController(wsgi.Controller):
         hosts = [self._view(service, evacuations)
                  for service in sorted(services, key=lambda s: s.host)]
         return {'hosts': hosts}
+
+    def _state(self, service):
+        return 'up' if self.servicegroup_api.service_is_up(service) else 'down'
+
+    @wsgi.expected_errors((400, 404, 409))
+    @validation.schema(schema.update)
+    @validation.response_body_schema(schema.update_response)
+    @faults.translate
+    def update(self, req, id, body):
+        """Force a host down (and evacuate it) or up again."""
+        context = req.environ['nova.context']
+        params = body['host']
+        if not params['forced_down']:
+            policy.authorize(context, hosts_policies.HOSTS_FORCE_UP)
+            extra = sorted(set(params) & set(_FORCE_DOWN_ONLY))
+            if extra:
+                raise webob.exc.HTTPBadRequest(
+                    explanation='%s only apply to a force-down '
+                                '("forced_down": true); remove them to force '
+                                'the host up.' % ', '.join(extra))
+            compute_host = actions.force_up(context, id)
+            return {'host': views.host(
+                compute_host.service, self._state(compute_host.service),
+                None)}
+
+        policy.authorize(context, hosts_policies.HOSTS_FORCE_DOWN)
+        result = actions.force_down(
+            context, id, fenced=params.get('fenced', False),
+            reason=params.get('reason'), evacuate=params.get('evacuate'),
+            force=params.get('force', False))
+        service = result.compute_host.service
+        # NOTE: 202 when this call recorded an evacuation, 200 when it only
+        # confirmed an earlier call's (a repeat is not an error: fence
+        # agents retry).
+        body = {'host': views.host(service, self._state(service),
+                                   result.evacuation)}
+        return wsgi.ResponseObject(body, code=202 if result.created else 200)

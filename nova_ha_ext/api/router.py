@@ -8,9 +8,12 @@ every Nova API without changing a line of Nova.
 
 from nova.api.openstack.compute import routes as nova_routes
 from nova.api.openstack import wsgi
+import nova.conf
 
+from nova_ha_ext.api import evacuations
 from nova_ha_ext.api import hosts
 from nova_ha_ext.api import unknown
+from nova_ha_ext import conf as ha_conf
 
 _METHODS = ('GET', 'PUT', 'POST', 'DELETE', 'PATCH')
 
@@ -22,9 +25,23 @@ def _resource(controller_cls, *args):
 
 
 def _routes():
+    hosts_controller = _resource(hosts.HostsController)
+    evacuations_controller = _resource(evacuations.EvacuationsController)
     routes = (
         ('/os-ha/hosts', {
-            'GET': [_resource(hosts.HostsController), 'index'],
+            'GET': [hosts_controller, 'index'],
+        }),
+        ('/os-ha/hosts/{id}', {
+            'PUT': [hosts_controller, 'update'],
+        }),
+        ('/os-ha/evacuations', {
+            'GET': [evacuations_controller, 'index'],
+        }),
+        ('/os-ha/evacuations/{id}', {
+            'GET': [evacuations_controller, 'show'],
+        }),
+        ('/os-ha/evacuations/{id}/action', {
+            'POST': [evacuations_controller, 'action'],
         }),
     )
     known = ['%s %s' % (method, path)
@@ -44,4 +61,7 @@ ROUTES = _routes()
 
 def app_factory(global_config, **local_config):
     """Paste ``app_factory`` for ``[app:osapi_compute_app_v21]``."""
+    # NOTE: nova-api registers only Nova's options; the [nova_ha] ones
+    # (read by the controllers) are registered when the app is built.
+    ha_conf.register_opts(nova.conf.CONF)
     return nova_routes.APIRouterV21(custom_routes=ROUTES)

@@ -59,6 +59,9 @@ class HostEvacuation(BASE):
     lease_expires_at = sa.Column(sa.DateTime, nullable=True)
     started_at = sa.Column(sa.DateTime, nullable=True)
     finished_at = sa.Column(sa.DateTime, nullable=True)
+    # NOTE: set when the host is forced up again: the record of that
+    # failure is closed and the host is back in service.
+    closed_at = sa.Column(sa.DateTime, nullable=True)
 
 
 class InstanceEvacuation(BASE):

@@ -3,6 +3,7 @@
 from nova import exception as nova_exception
 from nova.objects import base
 from nova.objects import fields
+from oslo_utils import versionutils
 
 from nova_ha_ext.db import evacuations as db
 from nova_ha_ext.objects import fields as ha_fields
@@ -15,7 +16,8 @@ _LAZY_FIELDS = ('instances',)
 @base.NovaObjectRegistry.register
 class HostEvacuation(base.NovaObject):
     # Version 1.0: Initial version
-    VERSION = '1.0'
+    # Version 1.1: Added closed_at
+    VERSION = '1.1'
 
     fields = {
         'id': fields.IntegerField(),
@@ -38,6 +40,7 @@ class HostEvacuation(base.NovaObject):
         'lease_expires_at': fields.DateTimeField(nullable=True),
         'started_at': fields.DateTimeField(nullable=True),
         'finished_at': fields.DateTimeField(nullable=True),
+        'closed_at': fields.DateTimeField(nullable=True),
         'created_at': fields.DateTimeField(nullable=True),
         'updated_at': fields.DateTimeField(nullable=True),
         'instances': fields.ObjectField('InstanceEvacuationList'),
@@ -51,6 +54,11 @@ class HostEvacuation(base.NovaObject):
         task._context = context
         task.obj_reset_changes()
         return task
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop('closed_at', None)
 
     @property
     def is_active(self):

@@ -8,10 +8,12 @@ policy.yaml like any Nova rule.
 
 import itertools
 
+from nova_ha_ext.policies import evacuations
 from nova_ha_ext.policies import hosts
 
 
 def list_rules():
     return list(itertools.chain(
         hosts.list_rules(),
+        evacuations.list_rules(),
     ))

@@ -44,3 +44,39 @@ class HADatabase(fixtures.Fixture):
         # never reconfigure the real context from CONF behind our back.
         self.addCleanup(setattr, api, '_configured', api._configured)
         api._configured = True
+
+
+class HAConductor(fixtures.Fixture):
+    """One HA conductor worker, in-process, on Nova's test transport."""
+
+    def __init__(self, worker_id):
+        super().__init__()
+        self.worker_id = worker_id
+        self.service = None
+        self._stopped = False
+
+    def _setUp(self):
+        # Imported here: the conductor pulls in Nova's compute API, which
+        # the database-only tests never need.
+        from nova_ha_ext.conductor import manager
+        from nova_ha_ext.conductor import service
+
+        self.service = service.HAConductorService(
+            manager.HAConductorManager(worker_id=self.worker_id))
+        self.service.start()
+        self.addCleanup(self.stop)
+
+    @property
+    def manager(self):
+        return self.service.manager
+
+    def stop(self):
+        if not self._stopped:
+            self._stopped = True
+            self.service.stop()
+
+    def kill(self):
+        """Stop as a crashed worker would: its leases stay until expiry."""
+        if not self._stopped:
+            self._stopped = True
+            self.service.kill()

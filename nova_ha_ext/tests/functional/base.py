@@ -85,6 +85,10 @@ class HAFunctionalTestBase(integrated_helpers._IntegratedTestBase):
             seconds=CONF.service_down_time + 60)
         service.save()
 
+    def _start_ha_conductor(self, worker_id='worker-1'):
+        """Start an HA conductor worker; stopped at cleanup."""
+        return self.useFixture(ha_fixtures.HAConductor(worker_id))
+
     def _compute_service(self, host):
         services = self.admin_api.get_services(
             binary='nova-compute', host=host)

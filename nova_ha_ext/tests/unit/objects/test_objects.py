@@ -22,7 +22,7 @@ objects.register_all()
 # VERSION, add a line to its version history and then update the value
 # here.
 EXPECTED_FINGERPRINTS = {
-    'HostEvacuation': '1.0-e21732bdc9aff5ca8361b9daa3b6e2f9',
+    'HostEvacuation': '1.1-d0b162e0c4c4aff471d9034e908ee248',
     'HostEvacuationList': '1.0-6330eedec019801cf78e38ab54bd31b4',
     'InstanceEvacuation': '1.0-d00740712208aaac2e4146ecd9b3550f',
     'InstanceEvacuationList': '1.0-0fb2ce6969c710950cbbad42d68801ac',
@@ -69,7 +69,7 @@ class TestObjectVersions(test.NoDBTestCase):
                          expected['HostEvacuation'])
         self.assertNotEqual(expected['HostEvacuation'],
                             actual['HostEvacuation'])
-        self.assertTrue(actual['HostEvacuation'].startswith('1.0-'))
+        self.assertTrue(actual['HostEvacuation'].startswith('1.1-'))
 
     def test_names_do_not_collide_with_nova(self):
         import nova.objects
@@ -134,7 +134,20 @@ class TestSerialization(test.NoDBTestCase):
     def test_newer_target_version_is_refused(self):
         self.assertRaises(ovo_exception.InvalidTargetVersion,
                           _task(self.ctxt).obj_to_primitive,
-                          target_version='1.1')
+                          target_version='1.2')
+
+    def test_backport_to_1_0_drops_closed_at(self):
+        task = _task(self.ctxt)
+        task.closed_at = datetime.datetime(2025, 1, 2, 4, 0, 0)
+        data = task.obj_to_primitive(
+            target_version='1.0',
+            version_manifest={'InstanceEvacuationList': '1.0',
+                              'InstanceEvacuation': '1.0'},
+        )['nova_object.data']
+        self.assertNotIn('closed_at', data)
+        self.assertEqual('compute2', data['host'])
+        data = task.obj_to_primitive()['nova_object.data']
+        self.assertEqual('2025-01-02T04:00:00Z', data['closed_at'])
 
     def test_status_must_be_known(self):
         task = _task(self.ctxt)

@@ -1,0 +1,225 @@
+"""Command line of the recovery benchmark; see the package docstring."""
+
+import argparse
+import faulthandler
+import logging
+import os
+import signal
+import statistics
+import sys
+import time
+
+# The goals the issue sets.
+GOAL_ACCEPTED = 1.0
+GOAL_RATIO = 1.1
+
+
+def _parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog='python -m benchmarks.recovery',
+        description='Time the recovery of a failed host by nova-ha-ext '
+                    'against the operator loop of today, in two identical '
+                    'in-process clouds.')
+    parser.add_argument('--computes', type=int, default=10, metavar='N',
+                        help='fake compute hosts, the failed one included '
+                             '(default 10)')
+    parser.add_argument('--servers', type=int, default=200, metavar='N',
+                        help='tagged servers on the failed host (default '
+                             '200)')
+    parser.add_argument('--spawn-delay', type=float, default=0.5,
+                        metavar='S',
+                        help='seconds each fake spawn takes during the '
+                             'recovery (default 0.5)')
+    parser.add_argument('--repeat', type=int, default=1, metavar='N',
+                        help='recover N times each way, alternating which '
+                             'goes first; medians are shown (default 1)')
+    parser.add_argument('--max-parallel', type=int, metavar='N',
+                        help='[nova_ha] max_parallel (default: the '
+                             "option's default)")
+    parser.add_argument('--max-parallel-per-worker', type=int, metavar='N',
+                        help='[nova_ha] max_parallel_per_worker (default: '
+                             "the option's default)")
+    parser.add_argument('--poll-interval', type=float, metavar='S',
+                        help='[nova_ha] poll_interval, also the operator '
+                             "loop's poll interval (default: the option's "
+                             'default)')
+    parser.add_argument('--full-resource-tracker', action='store_true',
+                        help="keep Nova's per-claim re-read of every "
+                             'allocation of the destination host (skipped '
+                             'by default: see cloud._skip_allocation_rereads'
+                             '); several times slower')
+    parser.add_argument('--timeout', type=int, default=600, metavar='S',
+                        help='give up a boot or a recovery after S seconds '
+                             '(default 600)')
+    args = parser.parse_args(argv)
+    if args.computes < 2:
+        parser.error('--computes must be at least 2: one fails, the others '
+                     'take its servers')
+    for name in ('servers', 'repeat', 'timeout'):
+        if getattr(args, name) < 1:
+            parser.error('--%s must be at least 1' % name)
+    if args.spawn_delay < 0:
+        parser.error('--spawn-delay cannot be negative')
+    return args
+
+
+def _settings(args):
+    # Imported late: Nova must be loaded after the threading mode is set.
+    from benchmarks.recovery import cloud
+    from nova_ha_ext.conf import recovery as opts
+
+    defaults = {opt.name: opt.default for opt in opts.CONDUCTOR_OPTS}
+
+    def pick(value, name):
+        return defaults[name] if value is None else value
+
+    return cloud.Settings(
+        computes=args.computes, servers=args.servers,
+        spawn_delay=args.spawn_delay,
+        max_parallel=pick(args.max_parallel, 'max_parallel'),
+        max_parallel_per_worker=pick(args.max_parallel_per_worker,
+                                     'max_parallel_per_worker'),
+        poll_interval=pick(args.poll_interval, 'poll_interval'),
+        timeout=args.timeout,
+        skip_allocation_rereads=not args.full_resource_tracker)
+
+
+def _median(results, attr):
+    values = [getattr(r, attr) for r in results]
+    if any(v is None for v in values):
+        return None
+    return statistics.median(values)
+
+
+def _cell(results, attr):
+    value = _median(results, attr)
+    if value is None:
+        return 'n/a'
+    if len(results) == 1:
+        return '%.2f' % value
+    values = [getattr(r, attr) for r in results]
+    return '%.2f (%.2f-%.2f)' % (value, min(values), max(values))
+
+
+def _verdict(ok):
+    return 'met' if ok else 'MISSED'
+
+
+def table(settings, ext_runs, op_runs):
+    import prettytable
+
+    b = _median(ext_runs, 'confirmed')
+    c = _median(op_runs, 'confirmed')
+    a = _median(ext_runs, 'accepted')
+    ratio = b / c if b is not None and c else None
+    ext_all = all(r.all_moved and not r.problems for r in ext_runs)
+    op_all = all(r.all_moved and not r.problems for r in op_runs)
+    rows = [
+        ('first call(s) returned: PUT 202 / force-down + list + '
+         'evacuate each', _cell(ext_runs, 'calls_returned'),
+         _cell(op_runs, 'calls_returned'), '', ''),
+        ('(a) every evacuation accepted by Nova', _cell(ext_runs, 'accepted'),
+         _cell(op_runs, 'accepted'), '(a) < %.1f s' % GOAL_ACCEPTED,
+         _verdict(a is not None and a < GOAL_ACCEPTED)),
+        ('Nova finished the last evacuation (migration done)',
+         _cell(ext_runs, 'nova_done'), _cell(op_runs, 'nova_done'), '', ''),
+        ('(b) / (c) every instance confirmed on a new host',
+         _cell(ext_runs, 'confirmed'), _cell(op_runs, 'confirmed'), '', ''),
+        ('ratio (b) / (c)', '%.2f' % ratio if ratio else 'n/a', '',
+         '<= %.1f' % GOAL_RATIO,
+         _verdict(ratio is not None and ratio <= GOAL_RATIO and ext_all)),
+        ('every instance ACTIVE on a new host, once, in every run',
+         'yes' if ext_all else 'NO', 'yes' if op_all else 'NO', 'yes',
+         _verdict(ext_all and op_all)),
+    ]
+    times = prettytable.PrettyTable(
+        ['seconds from the first call', 'nova-ha-ext', 'operator loop',
+         'goal', ''])
+    times.align = 'l'
+    for row in rows:
+        times.add_row(row)
+    config = prettytable.PrettyTable(['setting', 'value'])
+    config.align = 'l'
+    for row in (
+            ('computes (1 failed)', settings.computes),
+            ('tagged servers on the failed host', settings.servers),
+            ('spawn delay (s)', settings.spawn_delay),
+            ('[nova_ha] max_parallel', settings.max_parallel),
+            ('[nova_ha] max_parallel_per_worker',
+             settings.max_parallel_per_worker),
+            ('[nova_ha] poll_interval (s), also the operator poll',
+             settings.poll_interval),
+            ('destination claims re-read every allocation',
+             'no (in-process artefact skipped)'
+             if settings.skip_allocation_rereads else "yes (Nova's)"),
+            ('runs each way (median shown, then min-max)', len(ext_runs))):
+        config.add_row(row)
+    notes = [
+        '(a): the newest creation time of the evacuation migration records '
+        'Nova wrote for the failed host (Nova writes one per accepted '
+        'evacuate call, before it returns).',
+        '(b): the evacuation task\'s finished_at (status completed, every '
+        'item succeeded); then every server checked through the servers '
+        'API: ACTIVE, on another host, one evacuation migration each.',
+        '(c): when the operator\'s poll of GET /servers/detail (all '
+        'servers, then changes-since the previous poll) first saw every '
+        'server ACTIVE on another host.',
+    ]
+    for r in ext_runs + op_runs:
+        for problem in r.problems:
+            notes.append('%s: %s' % (r.name, problem))
+    return '\n'.join([times.get_string(), config.get_string()] + notes)
+
+
+def main(argv=None, out=sys.stdout, err=sys.stderr):
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    # Native threads, as Nova is moving to and as the simulator runs; must
+    # be set before Nova is imported.
+    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
+    logging.getLogger('nova').setLevel(logging.WARNING)
+
+    # A run that seems stuck: ``kill -USR1 <pid>`` prints every thread's
+    # stack to stderr and the run goes on.
+    faulthandler.register(signal.SIGUSR1, file=err, all_threads=True)
+
+    def progress(line):
+        err.write(line + '\n')
+        err.flush()
+
+    started = time.monotonic()
+    progress('loading Nova...')
+    # As Nova's own test package does before anything else: apply the
+    # concurrency mode before a library (futurist...) can load eventlet.
+    from nova import monkey_patch
+    monkey_patch.patch()
+    from benchmarks.recovery import cloud
+    settings = _settings(args)
+    runs = {cloud.extension: [], cloud.operator_loop: []}
+    for turn in range(args.repeat):
+        # Alternate which recovery goes first so that neither always runs
+        # in a warmer process.
+        order = [cloud.extension, cloud.operator_loop]
+        if turn % 2:
+            order.reverse()
+        for recovery in order:
+            progress('run %d/%d: %s' % (turn + 1, args.repeat,
+                                        recovery.__name__))
+            try:
+                result = cloud.run(settings, recovery, progress)
+            except cloud.BenchmarkError as error:
+                progress(str(error))
+                return 1
+            runs[recovery].append(result)
+            progress('  %s: accepted %.2fs, confirmed %.2fs%s' % (
+                recovery.__name__, result.accepted or -1,
+                result.confirmed or -1,
+                '; ' + '; '.join(result.problems) if result.problems
+                else ''))
+    out.write(table(settings, runs[cloud.extension],
+                    runs[cloud.operator_loop]) + '\n')
+    progress('done in %.0fs' % (time.monotonic() - started))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""/os-ha/evacuations: host evacuation tasks, their items, retry/cancel."""
+
+from urllib import parse
+
+from nova.api.openstack import wsgi
+from nova.api import validation
+from oslo_utils import timeutils
+
+import nova.conf
+
+from nova_ha_ext.api.schemas import evacuations as schema
+from nova_ha_ext.api import faults
+from nova_ha_ext.api import views
+from nova_ha_ext.conductor import rpcapi
+from nova_ha_ext import exception
+from nova_ha_ext.objects import fields
+from nova_ha_ext.objects import host_evacuation
+from nova_ha_ext.policies import evacuations as evacuation_policies
+from nova_ha_ext import policy
+from nova_ha_ext.recovery import compute_hosts
+
+CONF = nova.conf.CONF
+_TASK = fields.HostEvacuationStatus
+_ITEM = fields.InstanceEvacuationStatus
+
+
+def _single(query, name):
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+@validation.validated
+class EvacuationsController(wsgi.Controller):
+
+    @property
+    def conductor_api(self):
+        # Made on use: the RPC transport exists once nova-api has started.
+        return rpcapi.HAConductorAPI()
+
+    @wsgi.expected_errors((400,))
+    @validation.query_schema(schema.index_query)
+    @validation.response_body_schema(schema.index_response)
+    @faults.translate
+    def index(self, req):
+        """Host evacuations, newest first."""
+        context = req.environ['nova.context']
+        policy.authorize(context, evacuation_policies.EVACUATIONS_LIST)
+        query = req.GET.dict_of_lists()
+        limit = _single(query, 'limit')
+        limit = min(int(limit) if limit is not None else CONF.api.max_limit,
+                    CONF.api.max_limit)
+        tasks = host_evacuation.HostEvacuationList.get_all(
+            context, host=_single(query, 'host'),
+            status=_single(query, 'status'), limit=limit,
+            marker=_single(query, 'marker'))
+        body = {'evacuations': [views.evacuation(task) for task in tasks]}
+        if limit and len(tasks) == limit:
+            body['evacuations_links'] = [{
+                'rel': 'next',
+                'href': req.path_url + '?' + parse.urlencode(dict(
+                    {k: v[-1] for k, v in query.items() if k != 'marker'},
+                    marker=tasks[-1].uuid)),
+            }]
+        return body
+
+    def _get(self, context, id):
+        task = host_evacuation.HostEvacuation.get_by_uuid(context, id)
+        task.instances  # noqa: B018 -- loads the items
+        return task
+
+    @wsgi.expected_errors((400, 404))
+    @validation.query_schema(schema.show_query)
+    @validation.response_body_schema(schema.show_response)
+    @faults.translate
+    def show(self, req, id):
+        """One host evacuation with its instances."""
+        context = req.environ['nova.context']
+        policy.authorize(context, evacuation_policies.EVACUATIONS_SHOW)
+        return {'evacuation': views.evacuation_detail(self._get(context, id))}
+
+    @wsgi.response(202)
+    @wsgi.expected_errors((400, 404, 409))
+    @wsgi.action('retry')
+    @validation.schema(schema.retry)
+    @validation.response_body_schema(schema.action_response)
+    @faults.translate
+    def _retry(self, req, id, body):
+        """Evacuate the failed instances again."""
+        context = req.environ['nova.context']
+        policy.authorize(context, evacuation_policies.EVACUATIONS_RETRY)
+        task = self._get(context, id)
+        failed = [item for item in task.instances
+                  if item.status == _ITEM.FAILED]
+        if not failed:
+            raise exception.NothingToRetry(uuid=id)
+        compute_host = compute_hosts.find(context, task.host)
+        if not compute_host.service.forced_down:
+            raise exception.HostNotForcedDown(host=task.host)
+        if not task.is_active:
+            # Reopen first: the unique active-host constraint refuses it
+            # (409) when another evacuation of the host started since.
+            task.status = _TASK.PENDING
+            task.finished_at = None
+            task.save(expected={'status': [_TASK.COMPLETED,
+                                           _TASK.COMPLETED_WITH_ERRORS,
+                                           _TASK.CANCELLED]})
+        for item in failed:
+            item.status = _ITEM.PENDING
+            item.attempts = 0
+            item.next_attempt_at = None
+            item.finished_at = None
+            item.save(expected={'status': _ITEM.FAILED})
+        task.refresh_counts()
+        self.conductor_api.start_evacuation(context, task)
+        return {'evacuation': views.evacuation_detail(self._get(context, id))}
+
+    @wsgi.response(202)
+    @wsgi.expected_errors((400, 404, 409))
+    @wsgi.action('cancel')
+    @validation.schema(schema.cancel)
+    @validation.response_body_schema(schema.action_response)
+    @faults.translate
+    def _cancel(self, req, id, body):
+        """Cancel the instances not yet started; the rest run to their end."""
+        context = req.environ['nova.context']
+        policy.authorize(context, evacuation_policies.EVACUATIONS_CANCEL)
+        task = self._get(context, id)
+        if not task.is_active:
+            raise exception.HostEvacuationNotActive(
+                uuid=id, status=task.status)
+        task.status = _TASK.CANCELLED
+        task.save(expected={'status': list(_TASK.ACTIVE)})
+        now = timeutils.utcnow()
+        for item in task.instances:
+            if item.status != _ITEM.PENDING:
+                continue
+            item.status = _ITEM.CANCELLED
+            item.finished_at = now
+            item.last_error = 'cancelled by %s' % context.user_id
+            try:
+                item.save(expected={'status': _ITEM.PENDING})
+            except exception.InstanceEvacuationStateConflict:
+                # A worker started it meanwhile; it runs to its end.
+                pass
+        task.refresh_counts()
+        return {'evacuation': views.evacuation_detail(self._get(context, id))}

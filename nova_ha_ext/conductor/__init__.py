@@ -1,0 +1,1 @@
+"""The HA conductor: runs host evacuations, one or many workers."""

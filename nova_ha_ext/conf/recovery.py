@@ -1,0 +1,141 @@
+"""[nova_ha] options of host recovery: force-down, selection, HA conductor."""
+
+from oslo_config import cfg
+
+from nova_ha_ext.conf import database
+
+GROUP = database.GROUP
+
+API_OPTS = [
+    cfg.BoolOpt(
+        'require_fencing_confirmation',
+        default=True,
+        help='Refuse a force-down (409) unless the caller states that the '
+             'host is fenced ("fenced": true). Evacuating a host that still '
+             'runs its instances corrupts their disks, so only turn this off '
+             'when something else guarantees fencing.'),
+    cfg.FloatOpt(
+        'max_down_fraction',
+        default=0.33,
+        min=0.0,
+        max=1.0,
+        help='Storm guard. When, counting the host being forced down, more '
+             'than this fraction of the nova-compute hosts of its cell or of '
+             'any aggregate it belongs to are down, the host is still forced '
+             'down but its evacuation is withheld (a network partition or a '
+             'rack power loss looks like many failed hosts at once). A call '
+             'with "force": true overrides it.'),
+    cfg.IntOpt(
+        'storm_guard_min_hosts',
+        default=4,
+        min=1,
+        help='The storm guard only judges a cell or an aggregate with at '
+             'least this many nova-compute hosts: in a group of three, one '
+             'failed host is already a third, and withholding every single '
+             'recovery there would defeat the purpose.'),
+    cfg.StrOpt(
+        'default_evacuate',
+        default='tagged',
+        choices=[('tagged', 'instances opted in by tag, metadata, flavor '
+                            'extra spec or image property'),
+                 ('all', 'every instance of the host'),
+                 ('none', 'no instance: the host is only forced down')],
+        help='Which instances a force-down evacuates when the call does not '
+             'say ("evacuate").'),
+    cfg.StrOpt(
+        'recovery_tag',
+        default='automatic-recovery',
+        help='Server tag that opts an instance in to evacuation with '
+             '"evacuate": "tagged".'),
+    cfg.StrOpt(
+        'ha_enabled_metadata_key',
+        default='HA_Enabled',
+        help='Server metadata key that opts an instance in when its value is '
+             'true (Masakari\'s convention). Empty to ignore metadata.'),
+    cfg.StrOpt(
+        'evacuable_key',
+        default='evacuable',
+        help='Flavor extra spec or image property that opts an instance in '
+             'when true (the convention of Pacemaker\'s fence_compute). '
+             'Empty to ignore them.'),
+    cfg.StrOpt(
+        'priority_metadata_key',
+        default='ha:priority',
+        help='Server metadata key holding an integer evacuation priority: '
+             'higher values are evacuated first; missing or invalid values '
+             'count as 0.'),
+]
+
+CONDUCTOR_OPTS = [
+    cfg.IntOpt(
+        'conductor_workers',
+        min=1,
+        help='Worker processes of nova-ha-conductor; the number of CPUs by '
+             'default. Several nova-ha-conductor services (on several '
+             'controllers) may run too: each task runs in exactly one '
+             'worker at a time.'),
+    cfg.StrOpt(
+        'conductor_topic',
+        default='nova-ha-conductor',
+        help='RPC topic the HA conductor workers listen on.'),
+    cfg.IntOpt(
+        'max_parallel',
+        default=50,
+        min=1,
+        help='Largest number of evacuations of one host in flight at a '
+             'time (accepted by Nova and not yet confirmed).'),
+    cfg.IntOpt(
+        'max_parallel_per_worker',
+        default=200,
+        min=1,
+        help='Largest number of evacuations in flight in one HA conductor '
+             'worker, over every host it recovers.'),
+    cfg.IntOpt(
+        'max_attempts',
+        default=3,
+        min=1,
+        help='Attempts per instance before its evacuation is failed.'),
+    cfg.FloatOpt(
+        'retry_backoff',
+        default=5.0,
+        min=0.0,
+        help='Seconds before the second attempt of an instance; doubled for '
+             'each further attempt.'),
+    cfg.IntOpt(
+        'evacuation_timeout',
+        default=600,
+        min=1,
+        help='Seconds an evacuation may take, from the evacuate call to its '
+             'migration record reaching "done", before the attempt counts '
+             'as failed.'),
+    cfg.FloatOpt(
+        'poll_interval',
+        default=0.5,
+        min=0.05,
+        help='Seconds between two reads of the migration records of the '
+             'evacuations in flight (one query per host evacuation).'),
+    cfg.IntOpt(
+        'lease_seconds',
+        default=60,
+        min=2,
+        help='A worker holds the task it runs for this long and renews it '
+             'every third of it; when a worker dies, another one resumes '
+             'its tasks once the lease has expired.'),
+    cfg.IntOpt(
+        'resume_interval',
+        default=30,
+        min=1,
+        help='Seconds between two looks, in every worker, for tasks that '
+             'are pending or whose lease expired.'),
+]
+
+OPTS = API_OPTS + CONDUCTOR_OPTS
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

@@ -1,0 +1,1 @@
+"""Versioned notifications the extension emits, in Nova's envelope."""

@@ -1,0 +1,1 @@
+"""Host recovery as the API performs it: find, guard, select, record."""

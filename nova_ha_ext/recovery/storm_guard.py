@@ -1,0 +1,56 @@
+"""The storm guard: no mass evacuation on what looks like a false positive.
+
+A network partition, a top-of-rack switch or a PDU failure makes many hosts
+look dead at once. Evacuating all of them would overload the survivors and,
+if the hosts were in fact alive, start instances twice. So when too large a
+part of the host's cell, or of any aggregate (rack, availability zone) it
+belongs to, is down, the host is still forced down but nothing is
+evacuated until an operator says so (``force``).
+"""
+
+from nova import objects
+from nova import servicegroup
+
+import nova.conf
+
+from nova_ha_ext.recovery import compute_hosts
+
+CONF = nova.conf.CONF
+
+def check(compute_host):
+    """Why evacuating ``compute_host`` now is withheld, or None.
+
+    The host itself counts as down whatever its service reports.
+    """
+    limit = CONF.nova_ha.max_down_fraction
+    context = compute_host.context
+    services = objects.ServiceList.get_by_binary(
+        context, compute_hosts.COMPUTE_BINARY)
+    group_api = servicegroup.API()
+    cell_hosts = {service.host for service in services}
+    down = {service.host for service in services
+            if not group_api.service_is_up(service)}
+    down.add(compute_host.name)
+    cell_hosts.add(compute_host.name)
+
+    groups = [('its cell', cell_hosts)]
+    for aggregate in objects.AggregateList.get_by_host(
+            context, compute_host.name):
+        # NOTE: hosts of the aggregate in other cells are not judged: their
+        # liveness is not read here (one cell at a time).
+        groups.append(('aggregate %s' % aggregate.name,
+                       set(aggregate.hosts) & cell_hosts))
+    for label, hosts in groups:
+        if len(hosts) < CONF.nova_ha.storm_guard_min_hosts:
+            continue
+        fraction = len(hosts & down) / len(hosts)
+        if fraction > limit:
+            return ('%d of the %d nova-compute hosts of %s are down '
+                    '(%.0f%%, more than [nova_ha] max_down_fraction = '
+                    '%.0f%%): evacuation withheld as a possible false '
+                    'positive (network partition, rack power loss). Check '
+                    'the hosts, then repeat the call with "force": true to '
+                    'evacuate anyway.'
+                    % (len(hosts & down), len(hosts), label,
+                       fraction * 100, limit * 100))
+    return None
