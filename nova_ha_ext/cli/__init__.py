@@ -1,0 +1,1 @@
+"""The nova and openstack CLI plugins for the /os-ha API."""

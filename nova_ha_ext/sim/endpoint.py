@@ -1,0 +1,143 @@
+"""The simulator's API endpoint: Nova's API plus a stand-in identity service.
+
+The ``nova`` and ``openstack`` CLIs always authenticate through keystoneauth
+before calling Nova, and read Nova's URL from the catalog Keystone returns.
+The simulator has no Keystone, so this endpoint answers the two identity
+calls the CLIs make (version discovery, token issue) with a token for any
+user name and password and a catalog whose compute entry points back here,
+and hands every other request to Nova's API as the admin of the simulator's
+project. That makes the CLIs work unmodified, with ordinary ``OS_*``
+variables; it is for a loopback-only sandbox, never for a real cloud.
+"""
+
+import datetime
+import json
+import socketserver
+import threading
+from wsgiref import simple_server
+
+IDENTITY_PREFIX = '/identity'
+REGION = 'RegionOne'
+_ROLES = ('admin', 'member', 'reader')
+
+
+def _json(start_response, status, body, headers=()):
+    data = json.dumps(body).encode('utf-8')
+    start_response(status, [('Content-Type', 'application/json'),
+                            ('Content-Length', str(len(data)))] +
+                   list(headers))
+    return [data]
+
+
+class Endpoint:
+    """WSGI app serving ``/identity/v3`` and, under it, Nova's API."""
+
+    def __init__(self, nova_app, project_id, user='admin'):
+        self.nova_app = nova_app
+        self.project_id = project_id
+        self.user = user
+
+    def env(self, base_url):
+        """``OS_*`` variables that point both CLIs at ``base_url``."""
+        return {
+            'OS_AUTH_URL': base_url + IDENTITY_PREFIX + '/v3',
+            'OS_AUTH_TYPE': 'password',
+            'OS_IDENTITY_API_VERSION': '3',
+            'OS_USERNAME': self.user,
+            'OS_PASSWORD': 'sim',
+            'OS_PROJECT_NAME': 'sim',
+            'OS_PROJECT_ID': self.project_id,
+            'OS_USER_DOMAIN_NAME': 'Default',
+            'OS_PROJECT_DOMAIN_NAME': 'Default',
+            'OS_REGION_NAME': REGION,
+            'OS_INTERFACE': 'public',
+        }
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '')
+        if path == IDENTITY_PREFIX or path.startswith(IDENTITY_PREFIX + '/'):
+            return self._identity(environ, start_response,
+                                  path[len(IDENTITY_PREFIX):].rstrip('/'))
+        # Who the caller is, as Keystone's middleware would have said.
+        environ['HTTP_X_AUTH_USER'] = self.user
+        environ['HTTP_X_AUTH_PROJECT_ID'] = self.project_id
+        environ['HTTP_X_ROLES'] = ','.join(_ROLES)
+        return self.nova_app(environ, start_response)
+
+    # -- identity ------------------------------------------------------------
+
+    def _base_url(self, environ):
+        return '%s://%s' % (environ['wsgi.url_scheme'],
+                            environ.get('HTTP_HOST') or '%s:%s' % (
+                                environ['SERVER_NAME'],
+                                environ['SERVER_PORT']))
+
+    def _identity(self, environ, start_response, path):
+        base = self._base_url(environ)
+        method = environ['REQUEST_METHOD']
+        if method == 'GET' and path in ('', '/v3'):
+            return _json(start_response, '200 OK', {'version': {
+                'id': 'v3.14', 'status': 'stable',
+                'updated': '2020-04-07T00:00:00Z',
+                'links': [{'rel': 'self',
+                           'href': base + IDENTITY_PREFIX + '/v3/'}],
+                'media-types': [{
+                    'base': 'application/json',
+                    'type': 'application/vnd.openstack.identity-v3+json'}],
+            }})
+        if method == 'POST' and path == '/v3/auth/tokens':
+            return _json(start_response, '201 Created', self._token(base),
+                         headers=[('X-Subject-Token', 'sim-token')])
+        return _json(start_response, '404 Not Found', {'error': {
+            'code': 404, 'title': 'Not Found',
+            'message': 'nova-ha-sim answers only version discovery and '
+                       'POST /v3/auth/tokens'}})
+
+    def _token(self, base):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        stamp = '%Y-%m-%dT%H:%M:%S.000000Z'
+        domain = {'id': 'default', 'name': 'Default'}
+        endpoints = [{'id': 'compute-%s' % interface, 'interface': interface,
+                      'region': REGION, 'region_id': REGION,
+                      'url': base + '/v2.1'}
+                     for interface in ('public', 'internal', 'admin')]
+        return {'token': {
+            'methods': ['password'],
+            'issued_at': now.strftime(stamp),
+            'expires_at': (now + datetime.timedelta(hours=12)).strftime(
+                stamp),
+            'user': {'id': self.user, 'name': self.user, 'domain': domain},
+            'project': {'id': self.project_id, 'name': 'sim',
+                        'domain': domain},
+            'roles': [{'id': role, 'name': role} for role in _ROLES],
+            'catalog': [{'id': 'compute', 'type': 'compute', 'name': 'nova',
+                         'endpoints': endpoints}],
+        }}
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn,
+                       simple_server.WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(simple_server.WSGIRequestHandler):
+
+    def log_message(self, format, *args):
+        # The simulator prints its own summary; one line per request
+        # would bury the command lines it shows.
+        pass
+
+
+def serve(app, host='127.0.0.1', port=0):
+    """Serve ``app`` on ``host:port`` in a thread; returns the server.
+
+    ``port`` 0 picks a free one (``server.server_port``); stop it with
+    ``server.shutdown()``.
+    """
+    server = simple_server.make_server(host, port, app,
+                                       server_class=_ThreadingServer,
+                                       handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever,
+                              name='nova-ha-sim-api', daemon=True)
+    thread.start()
+    return server
