@@ -27,8 +27,11 @@ class Client:
     def __init__(self, session, endpoint_override=None, interface=None,
                  region_name=None, service_type='compute',
                  user_agent='nova-ha-ext'):
-        auth = None
-        if isinstance(session, ks_adapter.Adapter):
+        auth = service_name = None
+        # NOTE: novaclient's SessionClient is a LegacyJsonAdapter, which
+        # keystoneauth does not derive from Adapter.
+        if isinstance(session, (ks_adapter.Adapter,
+                                ks_adapter.LegacyJsonAdapter)):
             # Keep where the caller's adapter points (catalog filters or an
             # explicit endpoint) and its auth plugin.
             bound = session
@@ -37,9 +40,11 @@ class Client:
             region_name = region_name or bound.region_name
             endpoint_override = endpoint_override or bound.endpoint_override
             service_type = bound.service_type or service_type
+            service_name = bound.service_name
         self._api = ks_adapter.Adapter(
             session, auth=auth, service_type=service_type,
-            interface=interface, region_name=region_name,
+            service_name=service_name, interface=interface,
+            region_name=region_name,
             endpoint_override=endpoint_override, user_agent=user_agent)
 
     # -- plumbing ------------------------------------------------------------

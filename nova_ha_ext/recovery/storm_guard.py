@@ -24,8 +24,11 @@ def check(compute_host):
     """
     limit = CONF.nova_ha.max_down_fraction
     context = compute_host.context
+    # NOTE: disabled services count too: a host forced down before this
+    # one is disabled by that call, and it is exactly the kind of host
+    # the guard must see.
     services = objects.ServiceList.get_by_binary(
-        context, compute_hosts.COMPUTE_BINARY)
+        context, compute_hosts.COMPUTE_BINARY, include_disabled=True)
     group_api = servicegroup.API()
     cell_hosts = {service.host for service in services}
     down = {service.host for service in services

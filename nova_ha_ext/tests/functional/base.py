@@ -20,10 +20,17 @@ from nova import objects
 from nova.tests.functional import integrated_helpers
 
 from nova_ha_ext import conf as ha_conf
+from nova_ha_ext import objects as ha_objects
 from nova_ha_ext import paths
 from nova_ha_ext.tests import fixtures as ha_fixtures
 
 CONF = nova.conf.CONF
+
+# NOTE: registered at import, before any test starts: Nova's TestCase
+# restores the object registry it found at setUp once each test ends, so
+# objects first registered inside a test would be gone for the next one
+# run by the same process.
+ha_objects.register_all()
 
 
 class _LoggerLevel(fixtures.Fixture):

@@ -8,6 +8,7 @@ import testtools
 from nova_ha_ext import client
 from nova_ha_ext.client import exceptions
 from nova_ha_ext.objects import fields
+from nova_ha_ext.sim import settings
 
 
 def _response(status, body=None, text=None, headers=None):
@@ -30,6 +31,8 @@ class ClientUnitTest(testtools.TestCase):
                          client.EVACUATE_CHOICES)
         self.assertEqual(tuple(fields.HostEvacuationStatus.ALL),
                          client.STATUS_CHOICES)
+        self.assertEqual(client.EVACUATE_CHOICES,
+                         settings.EVACUATE_CHOICES)
 
     def test_fault_body_message_and_class(self):
         error = exceptions.from_response(_response(

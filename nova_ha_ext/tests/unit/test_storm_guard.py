@@ -31,8 +31,11 @@ class StormGuardTest(test.TestCase):
             self.services[host] = service
 
     def _down(self, *hosts):
+        # As the extension's force-down leaves a host: forced down and
+        # disabled.
         for host in hosts:
             self.services[host].forced_down = True
+            self.services[host].disabled = True
             self.services[host].save()
 
     def _aggregate(self, name, hosts):
@@ -55,6 +58,13 @@ class StormGuardTest(test.TestCase):
         self.assertIn('4 of the 10 nova-compute hosts of its cell are down '
                       '(40%, more than [nova_ha] max_down_fraction = 33%)',
                       reason)
+
+    def test_disabled_but_up_hosts_count_as_up(self):
+        for host in ('host5', 'host6', 'host7'):
+            self.services[host].disabled = True
+            self.services[host].save()
+        self._down('host2', 'host3')
+        self.assertIsNone(self._check('host1'))   # 3 of 10, not 3 of 7
 
     def test_too_much_of_an_aggregate_down(self):
         self._aggregate('rack1', ['host1', 'host2', 'host3', 'host4'])

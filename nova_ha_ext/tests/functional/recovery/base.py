@@ -24,6 +24,10 @@ class RecoveryTestBase(base.HAFunctionalTestBase):
         for host in self.HOSTS:
             self._start_compute(host)
         self.conductor = self._start_ha_conductor()
+        # NOTE: pinned now: Nova's _build_server otherwise takes the first
+        # flavor listed, which a flavor a test creates (random uuid id)
+        # can precede -- and an ``evacuable`` one would opt servers in.
+        self.default_flavor_id = self.api.get_flavors()[0]['id']
 
     # -- servers -----------------------------------------------------------
 
@@ -32,7 +36,8 @@ class RecoveryTestBase(base.HAFunctionalTestBase):
         """Boot ``name`` on ``host`` (forced: filters are not consulted)."""
         server = self._build_server(name=name, networks='none',
                                     az='nova:%s' % host,
-                                    flavor_id=flavor_id)
+                                    flavor_id=flavor_id or
+                                    self.default_flavor_id)
         if tags:
             server['tags'] = list(tags)
         if metadata:
@@ -48,6 +53,14 @@ class RecoveryTestBase(base.HAFunctionalTestBase):
 
     def _host_of(self, server):
         return self._server(server)['OS-EXT-SRV-ATTR:host']
+
+    def _disable_others(self, disabled=True):
+        """(Re-)enable every host but host1: with them disabled, an
+        evacuation off host1 fails with No valid host."""
+        for host in self.HOSTS[1:]:
+            self.admin_api.put_service(
+                self._compute_service(host)['id'],
+                {'status': 'disabled' if disabled else 'enabled'})
 
     def _fence(self, host):
         """What fencing does to a host: it stops, for good."""

@@ -215,13 +215,6 @@ class WorkerFailoverTest(base.RecoveryTestBase):
 
 class RetryCancelTest(base.RecoveryTestBase):
 
-    def _disable_others(self, disabled=True):
-        for host in self.HOSTS[1:]:
-            service = self._compute_service(host)
-            self.admin_api.put_service(
-                service['id'],
-                {'status': 'disabled' if disabled else 'enabled'})
-
     def test_failed_item_retried(self):
         self.flags(max_attempts=1, group='nova_ha')
         server = self._boot('db', 'host1', tags=[base.TAG])
