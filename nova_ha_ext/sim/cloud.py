@@ -8,6 +8,7 @@ the tests prove.
 """
 
 import sys
+import traceback
 
 import testtools
 
@@ -33,6 +34,9 @@ class _ScenarioCase(base.HAFunctionalTestBase):
         super().__init__('run_scenario')
         self._scenario = scenario
         self._ha_flags = ha_flags
+        # NOTE: a list shared with run(): Nova's TestCase deletes its
+        # instance attributes once the test ends.
+        self.scenario_errors = []
 
     def _setup_scheduler_service(self):
         # Shuffling equally weighed hosts spreads servers booted at once,
@@ -50,7 +54,13 @@ class _ScenarioCase(base.HAFunctionalTestBase):
         self.flags(group='nova_ha', **self._ha_flags)
 
     def run_scenario(self):
-        self._scenario(self)
+        try:
+            self._scenario(self)
+        except Exception:
+            # Kept apart from the test details, which hold every log line
+            # of the run.
+            self.scenario_errors.append(traceback.format_exc())
+            raise
 
 
 def run(scenario, ha_flags=None, stream=sys.stderr):
@@ -63,7 +73,12 @@ def run(scenario, ha_flags=None, stream=sys.stderr):
     to ``stream`` and returns False.
     """
     result = testtools.TestResult()
-    _ScenarioCase(scenario, ha_flags or {}).run(result)
-    for _case, details in result.errors + result.failures:
-        stream.write(details + '\n')
+    case = _ScenarioCase(scenario, ha_flags or {})
+    errors = case.scenario_errors
+    case.run(result)
+    if errors:
+        stream.write(''.join(errors))
+    else:
+        for _case, details in result.errors + result.failures:
+            stream.write(details + '\n')
     return result.wasSuccessful()
