@@ -51,8 +51,6 @@ class HostEvacuationTask(base.TaskBase):
         self.in_flight = {}
         self.draining = False
         self._renewed_at = timeutils.utcnow()
-        #: when the migration records were last read (None: never).
-        self._polled_at = None
 
     # -- lease -------------------------------------------------------------
 
@@ -231,40 +229,30 @@ class HostEvacuationTask(base.TaskBase):
                 self.in_flight[uuid] = current
         if not self.in_flight:
             return
-        # NOTE: only the records that reached an end since the last look:
-        # with hundreds of evacuations in flight, re-reading every one each
-        # poll costs the controller CPU the evacuations themselves need.
-        # The second of overlap covers a record committed while the last
-        # query ran (updated_at has second resolution on MySQL).
-        polled_at = timeutils.utcnow()
-        filters = {'source_compute': self.evacuation.host,
-                   'migration_type': item_task.EVACUATION,
-                   'status': list(item_task.MIGRATION_DONE +
-                                  item_task.MIGRATION_FAILED)}
-        if self._polled_at is not None:
-            filters['changes-since'] = self._polled_at - datetime.timedelta(
-                seconds=1)
-        ended = {migration.id: migration
-                 for migration in objects.MigrationList.get_by_filters(
-                     self.cctxt, filters)}
-        self._polled_at = polled_at
+        migrations = {
+            migration.id: migration
+            for migration in objects.MigrationList.get_by_filters(
+                self.cctxt, {'source_compute': self.evacuation.host,
+                             'migration_type': item_task.EVACUATION})}
         now = timeutils.utcnow(with_timezone=True)
         timeout = CONF.nova_ha.evacuation_timeout
         for item in list(self.in_flight.values()):
-            migration = ended.get(item.migration_id)
+            migration = migrations.get(item.migration_id)
             if migration is None:
                 if (now - item.started_at).total_seconds() > timeout:
                     self._attempt_failed(
-                        item, 'not confirmed within %d s (%s)' % (
-                            timeout, 'migration %s still running'
-                            % item.migration_id if item.migration_id
-                            else 'Nova recorded no evacuation'))
-            elif migration.status in item_task.MIGRATION_DONE:
+                        item, 'no evacuation record within %d s' % timeout)
+                continue
+            if migration.status in item_task.MIGRATION_DONE:
                 self._confirm(item, migration)
-            else:
+            elif migration.status in item_task.MIGRATION_FAILED:
                 self._attempt_failed(
                     item, 'Nova reported the evacuation %s (migration %s)'
                     % (migration.status, migration.uuid))
+            elif (now - item.started_at).total_seconds() > timeout:
+                self._attempt_failed(
+                    item, 'not confirmed within %d s (migration %s is %s)'
+                    % (timeout, migration.uuid, migration.status))
 
     def _confirm(self, item, migration):
         try:
