@@ -18,27 +18,19 @@ import warnings
 from nova_ha_ext.sim import settings as sim_settings
 
 
-def _positive(value):
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError('must be at least 1, got %s' % value)
-    return number
+def _at_least(minimum, words, kind=int):
+    """An argparse type: a ``kind`` number no smaller than ``minimum``."""
+    def convert(value):
+        number = kind(value)
+        if number < minimum:
+            raise argparse.ArgumentTypeError('%s, got %s' % (words, value))
+        return number
+    return convert
 
 
-def _non_negative(value):
-    number = int(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError('cannot be negative, got %s'
-                                         % value)
-    return number
-
-
-def _seconds(value):
-    number = float(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError('cannot be negative, got %s'
-                                         % value)
-    return number
+_positive = _at_least(1, 'must be at least 1')
+_non_negative = _at_least(0, 'cannot be negative')
+_seconds = _at_least(0, 'cannot be negative', float)
 
 
 def _parser():
