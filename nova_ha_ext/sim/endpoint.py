@@ -53,6 +53,33 @@ class Endpoint:
             'OS_INTERFACE': 'public',
         }
 
+    def intercept(self, base_url):
+        """Answer ``requests`` calls to ``base_url`` in-process (no
+        socket); returns the interceptor, to ``uninstall_intercept()``."""
+        # NOTE: imported here: wsgi-intercept is a test/sim dependency.
+        from wsgi_intercept import interceptor
+        intercept = interceptor.RequestsInterceptor(lambda: self,
+                                                    url=base_url + '/')
+        intercept.install_intercept()
+        return intercept
+
+    def client(self, base_url):
+        """The /os-ha client as the CLIs get it: a keystoneauth password
+        session against this identity service, Nova from its catalog."""
+        from keystoneauth1 import loading
+        from keystoneauth1 import session as ks_session
+
+        from nova_ha_ext import client
+        env = self.env(base_url)
+        auth = loading.get_plugin_loader('password').load_from_options(
+            auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
+            password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
+            user_domain_name=env['OS_USER_DOMAIN_NAME'],
+            project_domain_name=env['OS_PROJECT_DOMAIN_NAME'])
+        return client.Client(ks_session.Session(auth=auth),
+                             interface=env['OS_INTERFACE'],
+                             region_name=env['OS_REGION_NAME'])
+
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '')
         if path == IDENTITY_PREFIX or path.startswith(IDENTITY_PREFIX + '/'):

@@ -15,10 +15,7 @@ import threading
 import time
 
 import fixtures
-from keystoneauth1 import loading
-from keystoneauth1 import session as ks_session
 from nova.virt import fake
-from wsgi_intercept import interceptor
 
 from nova_ha_ext import client
 from nova_ha_ext.fence import agent
@@ -67,18 +64,9 @@ class Simulation:
     def _endpoint(self, cloud):
         self.endpoint = endpoint.Endpoint(cloud.api_fixture.app(),
                                           cloud.api_fixture.project_id)
-        app = self.endpoint
-        intercept = interceptor.RequestsInterceptor(lambda: app,
-                                                    url=SIM_URL + '/')
-        intercept.install_intercept()
-        cloud.addCleanup(intercept.uninstall_intercept)
-        env = self.endpoint.env(SIM_URL)
-        auth = loading.get_plugin_loader('password').load_from_options(
-            auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-            password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
-            user_domain_name='Default', project_domain_name='Default')
-        self.ha = client.Client(ks_session.Session(auth=auth),
-                                interface='public')
+        cloud.addCleanup(self.endpoint.intercept(SIM_URL)
+                         .uninstall_intercept)
+        self.ha = self.endpoint.client(SIM_URL)
 
     def _build_cloud(self, cloud):
         started = time.monotonic()

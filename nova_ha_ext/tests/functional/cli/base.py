@@ -11,7 +11,6 @@ import io
 import os
 
 import fixtures
-from wsgi_intercept import interceptor
 
 from nova_ha_ext.sim import endpoint
 from nova_ha_ext.tests.functional.recovery import base
@@ -38,10 +37,8 @@ class CLITestBase(base.RecoveryTestBase):
         super().setUp()
         app = endpoint.Endpoint(self.api_fixture.app(),
                                 self.api_fixture.project_id)
-        intercept = interceptor.RequestsInterceptor(lambda: app,
-                                                    url=BASE_URL + '/')
-        intercept.install_intercept()
-        self.addCleanup(intercept.uninstall_intercept)
+        self.addCleanup(app.intercept(BASE_URL).uninstall_intercept)
+        self.endpoint = app
         for name in [n for n in os.environ if n.startswith(('OS_', 'NOVA_'))
                      and not n.startswith('OS_NOVA_') and
                      not n.startswith('OS_TEST')]:

@@ -1,9 +1,6 @@
 """The /os-ha client library through keystoneauth and the catalog."""
 
-from keystoneauth1 import loading
-from keystoneauth1 import session as ks_session
 
-from nova_ha_ext import client
 from nova_ha_ext.client import exceptions
 from nova_ha_ext.tests.functional.cli import base
 from nova_ha_ext.tests.functional.recovery import base as recovery_base
@@ -12,14 +9,7 @@ from nova_ha_ext.tests.functional.recovery import base as recovery_base
 class ClientTest(base.CLITestBase):
 
     def _client(self):
-        env = self.cli_env
-        auth = loading.get_plugin_loader('password').load_from_options(
-            auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-            password=env['OS_PASSWORD'],
-            project_name=env['OS_PROJECT_NAME'],
-            user_domain_name='Default', project_domain_name='Default')
-        return client.Client(ks_session.Session(auth=auth),
-                             region_name=env['OS_REGION_NAME'])
+        return self.endpoint.client(base.BASE_URL)
 
     def test_force_down_track_and_force_up(self):
         ha = self._client()
