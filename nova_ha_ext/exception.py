@@ -81,3 +81,39 @@ class NothingToRetry(Conflict):
 class HostNotForcedDown(Conflict):
     msg_fmt = ('Host %(host)s is no longer forced down, so its instances '
                'cannot be evacuated. Force it down again first.')
+
+
+class HostFailureClosed(Conflict):
+    msg_fmt = ('The failure of host %(host)s recorded by evacuation '
+               '%(uuid)s is closed (the host was forced up), so nothing '
+               'more is evacuated under it. If the host failed again, fence '
+               'it and force it down through nova-ha-ext (PUT '
+               '/os-ha/hosts/%(host)s with "fenced": true): a new record '
+               'starts.')
+
+
+class EvacuationInFlight(Conflict):
+    msg_fmt = ('Host %(host)s cannot be forced up while evacuation %(uuid)s '
+               'has %(count)d instance(s) pending or in flight: their '
+               'guests could run twice. Wait for them to end (GET '
+               '/os-ha/evacuations/%(uuid)s) or cancel the pending ones, '
+               'then repeat the force-up.')
+
+
+class DoneEvacuationsRemain(Conflict):
+    msg_fmt = ('Host %(host)s cannot be forced up yet: %(count)d `done` '
+               'evacuation migration(s) from it remain, so its old guests '
+               'were not cleaned up. Restart nova-compute on the repaired '
+               'host (it destroys the evacuated guests and marks those '
+               'migrations `completed`), then repeat the force-up.')
+
+
+class HostLockTimeout(Conflict):
+    msg_fmt = ('Another force-down or force-up in cell %(cell)s (host '
+               '%(host)s) is still in progress after %(seconds)d s. Repeat '
+               'the call.')
+
+
+class NothingRetryable(Conflict):
+    msg_fmt = ('No failed instance of host evacuation %(uuid)s can be '
+               'retried: %(reasons)s')

@@ -4,7 +4,6 @@ from urllib import parse
 
 from nova.api.openstack import wsgi
 from nova.api import validation
-from oslo_utils import timeutils
 
 import nova.conf
 
@@ -17,7 +16,8 @@ from nova_ha_ext.objects import fields
 from nova_ha_ext.objects import host_evacuation
 from nova_ha_ext.policies import evacuations as evacuation_policies
 from nova_ha_ext import policy
-from nova_ha_ext.recovery import compute_hosts
+from nova_ha_ext.recovery import actions
+from nova_ha_ext.recovery import retry
 
 CONF = nova.conf.CONF
 _TASK = fields.HostEvacuationStatus
@@ -85,33 +85,11 @@ class EvacuationsController(wsgi.Controller):
     @validation.response_body_schema(schema.action_response)
     @faults.translate
     def _retry(self, req, id, body):
-        """Evacuate the failed instances again."""
+        """Evacuate the failed instances again, within their host failure."""
         context = req.environ['nova.context']
         policy.authorize(context, evacuation_policies.EVACUATIONS_RETRY)
         task = self._get(context, id)
-        failed = [item for item in task.instances
-                  if item.status == _ITEM.FAILED]
-        if not failed:
-            raise exception.NothingToRetry(uuid=id)
-        compute_host = compute_hosts.find(context, task.host)
-        if not compute_host.service.forced_down:
-            raise exception.HostNotForcedDown(host=task.host)
-        if not task.is_active:
-            # Reopen first: the unique active-host constraint refuses it
-            # (409) when another evacuation of the host started since.
-            task.status = _TASK.PENDING
-            task.finished_at = None
-            task.save(expected={'status': [_TASK.COMPLETED,
-                                           _TASK.COMPLETED_WITH_ERRORS,
-                                           _TASK.CANCELLED]})
-        for item in failed:
-            item.status = _ITEM.PENDING
-            item.attempts = 0
-            item.next_attempt_at = None
-            item.finished_at = None
-            item.save(expected={'status': _ITEM.FAILED})
-        task.refresh_counts()
-        self.conductor_api.start_evacuation(context, task)
+        self._start(context, retry.retry(context, task))
         return {'evacuation': views.evacuation_detail(self._get(context, id))}
 
     @wsgi.response(202)
@@ -125,22 +103,14 @@ class EvacuationsController(wsgi.Controller):
         context = req.environ['nova.context']
         policy.authorize(context, evacuation_policies.EVACUATIONS_CANCEL)
         task = self._get(context, id)
-        if not task.is_active:
+        if task.is_finished:
             raise exception.HostEvacuationNotActive(
                 uuid=id, status=task.status)
-        task.status = _TASK.CANCELLED
-        task.save(expected={'status': list(_TASK.ACTIVE)})
-        now = timeutils.utcnow()
-        for item in task.instances:
-            if item.status != _ITEM.PENDING:
-                continue
-            item.status = _ITEM.CANCELLED
-            item.finished_at = now
-            item.last_error = 'cancelled by %s' % context.user_id
-            try:
-                item.save(expected={'status': _ITEM.PENDING})
-            except exception.InstanceEvacuationStateConflict:
-                # A worker started it meanwhile; it runs to its end.
-                pass
-        task.refresh_counts()
+        task.cancel('cancelled by %s' % context.user_id)
+        # NOTE: with nothing in flight the cancel itself closes the task,
+        # so it ends (with its notification) even when no worker runs.
+        actions.finish_if_idle(context, task)
         return {'evacuation': views.evacuation_detail(self._get(context, id))}
+
+    def _start(self, context, task):
+        self.conductor_api.start_evacuation(context, task)

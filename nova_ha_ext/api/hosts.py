@@ -20,6 +20,20 @@ COMPUTE_BINARY = compute_hosts.COMPUTE_BINARY
 _FORCE_DOWN_ONLY = ('fenced', 'evacuate', 'force')
 
 
+def _check_text(params, key):
+    """Refuse text no database stores (JSON lets lone surrogates in)."""
+    value = params.get(key)
+    if value is None:
+        return
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        raise webob.exc.HTTPBadRequest(
+            explanation='%s must be valid Unicode text: it holds a lone '
+                        'surrogate (\\ud800-\\udfff) that no database '
+                        'can store. Send the text as UTF-8.' % key)
+
+
 @validation.validated
 class HostsController(wsgi.Controller):
 
@@ -52,9 +66,13 @@ class HostsController(wsgi.Controller):
         # operator in the middle of an outage.
         services = self.host_api.service_get_all(
             context, filters={'binary': COMPUTE_BINARY}, all_cells=True)
-        active = host_evacuation.HostEvacuationList.get_active(
-            context, hosts=[service.host for service in services])
-        evacuations = {evacuation.host: evacuation for evacuation in active}
+        # NOTE: a host's evacuation is the record of its open host
+        # failure, from the force-down until the force-up.
+        hosts = {service.host for service in services}
+        evacuations = {
+            failure.host: failure for failure in
+            host_evacuation.HostEvacuationList.get_open(context)
+            if failure.host in hosts}
         hosts = [self._view(service, evacuations)
                  for service in sorted(services, key=lambda s: s.host)]
         return {'hosts': hosts}
@@ -84,6 +102,7 @@ class HostsController(wsgi.Controller):
                 None)}
 
         policy.authorize(context, hosts_policies.HOSTS_FORCE_DOWN)
+        _check_text(params, 'reason')
         result = actions.force_down(
             context, id, fenced=params.get('fenced', False),
             reason=params.get('reason'), evacuate=params.get('evacuate'),

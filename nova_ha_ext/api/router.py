@@ -6,12 +6,12 @@ exactly the pipeline, auth, microversion handling and fault wrapping of
 every Nova API without changing a line of Nova.
 """
 
-from nova.api.openstack.compute import routes as nova_routes
 from nova.api.openstack import wsgi
 import nova.conf
 
 from nova_ha_ext.api import evacuations
 from nova_ha_ext.api import hosts
+from nova_ha_ext.api import nova_services
 from nova_ha_ext.api import unknown
 from nova_ha_ext import conf as ha_conf
 
@@ -64,4 +64,4 @@ def app_factory(global_config, **local_config):
     # NOTE: nova-api registers only Nova's options; the [nova_ha] ones
     # (read by the controllers) are registered when the app is built.
     ha_conf.register_opts(nova.conf.CONF)
-    return nova_routes.APIRouterV21(custom_routes=ROUTES)
+    return nova_services.HARouter(custom_routes=ROUTES)

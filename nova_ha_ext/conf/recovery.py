@@ -33,6 +33,22 @@ API_OPTS = [
              'least this many nova-compute hosts: in a group of three, one '
              'failed host is already a third, and withholding every single '
              'recovery there would defeat the purpose.'),
+    cfg.FloatOpt(
+        'lock_timeout',
+        default=30.0,
+        min=0.1,
+        help='Seconds a force-down or force-up waits for the other '
+             'force-downs and force-ups of its cell to finish (they are '
+             'serialised so that the storm guard counts every host being '
+             'forced down and one host is never forced down and up at '
+             'once) before it answers 409 and asks to be repeated.'),
+    cfg.IntOpt(
+        'lock_seconds',
+        default=60,
+        min=5,
+        help='How long a force-down or force-up may hold its cell\'s lock '
+             'before another call may take it (a crashed nova-api frees it '
+             'this way). Far longer than a call takes.'),
     cfg.StrOpt(
         'default_evacuate',
         default='tagged',

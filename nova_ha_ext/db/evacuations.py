@@ -88,6 +88,10 @@ def host_evacuation_create(context, values, items=()):
     values.setdefault('uuid', uuidutils.generate_uuid())
     values.setdefault('total_count', len(items))
     values['active_host'] = _active_host(values['host'], values['status'])
+    # NOTE: a new record is a new host failure, open until a force-up
+    # (records written closed, by imports and tests, are not).
+    values['open_host'] = (None if values.get('closed_at')
+                           else values['host'])
     task = _Task(**values)
     session = context.session
     session.add(task)
@@ -96,7 +100,7 @@ def host_evacuation_create(context, values, items=()):
         # told apart from item errors; the raise rolls everything back.
         session.flush()
     except db_exc.DBDuplicateEntry as error:
-        if 'active_host' in (error.columns or []):
+        if {'active_host', 'open_host'} & set(error.columns or []):
             raise exception.ActiveHostEvacuationExists(host=values['host'])
         raise
     rows = []
@@ -121,6 +125,32 @@ def host_evacuation_get_active_by_host(context, host):
     return context.session.execute(
         sa.select(_Task).where(_Task.active_host == host)
     ).scalar_one_or_none()
+
+
+@api.reader
+def host_evacuation_get_open_by_host(context, host):
+    """The open host failure of ``host`` (not yet forced up), or None."""
+    return context.session.execute(
+        sa.select(_Task).where(_Task.open_host == host)
+    ).scalar_one_or_none()
+
+
+@api.reader
+def host_evacuation_get_open(context, cell_uuid=None):
+    """Open host failures, of one cell when given."""
+    query = sa.select(_Task).where(_Task.open_host.is_not(None))
+    if cell_uuid is not None:
+        query = query.where(_Task.cell_uuid == cell_uuid)
+    return context.session.execute(query).scalars().all()
+
+
+@api.reader
+def host_evacuation_get_unfinished(context):
+    """Tasks a worker must run or drain: forced down, not finished."""
+    return context.session.execute(
+        sa.select(_Task).where(_Task.finished_at.is_(None),
+                               _Task.forced_down_at.is_not(None))
+        .order_by(_Task.created_at, _Task.id)).scalars().all()
 
 
 @api.reader
@@ -204,13 +234,14 @@ def host_evacuation_update(context, uuid, values, expected=None):
 
 @api.writer
 def host_evacuation_claim(context, uuid, owner, lease_seconds):
-    """Take or renew the lease of an active task for worker ``owner``.
+    """Take or renew the lease of an unfinished task for worker ``owner``.
 
-    Succeeds when the task is active and its lease is free, expired or
-    already ``owner``'s.
+    Succeeds when the task's force-down is done, it is not finished (a
+    cancelled task still drains its evacuations in flight) and its lease
+    is free, expired or already ``owner``'s.
 
     :returns: the task row, or None when another worker holds the lease
-        or the task is no longer active.
+        or the task is finished.
     :raises HostEvacuationNotFound: no task has this uuid.
     """
     session = context.session
@@ -219,7 +250,8 @@ def host_evacuation_claim(context, uuid, owner, lease_seconds):
     statement = (
         sa.update(_Task)
         .where(_Task.id == task.id,
-               _Task.status.in_(_ACTIVE),
+               _Task.finished_at.is_(None),
+               _Task.forced_down_at.is_not(None),
                sa.or_(_Task.lease_owner.is_(None),
                       _Task.lease_owner == owner,
                       _Task.lease_expires_at < now))
@@ -304,3 +336,186 @@ def instance_evacuation_update(context, evacuation_uuid, instance_uuid,
             instance_uuid=instance_uuid, expected=expected)
     session.refresh(item)
     return item
+
+
+# -- transitions of the host failure (see doc/recovery-state-machine.md) --
+
+_UNSETTLED = (_ITEM.PENDING, _ITEM.EVACUATING)
+
+
+def _no_live_lease():
+    return sa.or_(_Task.lease_owner.is_(None),
+                  _Task.lease_expires_at < timeutils.utcnow())
+
+
+def _counts(session, task_id):
+    return dict(session.execute(
+        sa.select(_Item.status, sa.func.count())
+        .where(_Item.host_evacuation_id == task_id)
+        .group_by(_Item.status)).all())
+
+
+def _counter_values(counts):
+    values = {column: counts.get(status, 0)
+              for status, column in _COUNTERS.items()}
+    values['total_count'] = sum(counts.values())
+    return values
+
+
+def _cancel_pending(session, task_id, reason, now):
+    return session.execute(
+        sa.update(_Item)
+        .where(_Item.host_evacuation_id == task_id,
+               _Item.status == _ITEM.PENDING)
+        .values(status=_ITEM.CANCELLED, last_error=reason, finished_at=now,
+                next_attempt_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+@api.writer
+def host_evacuation_finish(context, uuid, owner, generation):
+    """Close a task's work: the worker's last write, a compare-and-swap.
+
+    Written only when no item is pending or evacuating, the task is not
+    finished, ``owner`` (None: no worker, the API) holds its lease and
+    nothing bumped its ``generation`` since the caller read it (a retry
+    or cancel racing the close). A running or pending task ends
+    ``completed`` or ``completed_with_errors``, a cancelled one stays
+    cancelled.
+
+    :returns: the task row, or None when the close did not happen.
+    """
+    session = context.session
+    task = _get_task(session, uuid)
+    counts = _counts(session, task.id)
+    if any(counts.get(status) for status in _UNSETTLED):
+        return None
+    values = _counter_values(counts)
+    if task.status != fields.HostEvacuationStatus.CANCELLED:
+        values['status'] = (
+            fields.HostEvacuationStatus.COMPLETED_WITH_ERRORS
+            if values['failed_count']
+            else fields.HostEvacuationStatus.COMPLETED)
+    values.update(finished_at=timeutils.utcnow(), lease_owner=None,
+                  lease_expires_at=None, active_host=None)
+    statement = (
+        sa.update(_Task)
+        .where(_Task.id == task.id, _Task.finished_at.is_(None),
+               _Task.generation == generation,
+               _no_live_lease() if owner is None
+               else _Task.lease_owner == owner)
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    if session.execute(statement).rowcount != 1:
+        return None
+    session.refresh(task)
+    return task
+
+
+@api.writer
+def host_evacuation_cancel(context, uuid, reason):
+    """Cancel a task: its pending items, in one transaction.
+
+    Items in flight run to their end (a worker drains them).
+
+    :returns: ``(task_row, in_flight)``, the number of items evacuating.
+    :raises HostEvacuationNotFound:
+    :raises HostEvacuationNotActive: the task is finished already.
+    """
+    session = context.session
+    task = _get_task(session, uuid)
+    now = timeutils.utcnow()
+    result = session.execute(
+        sa.update(_Task)
+        .where(_Task.id == task.id, _Task.finished_at.is_(None),
+               _Task.status.in_(_ACTIVE))
+        .values(status=fields.HostEvacuationStatus.CANCELLED,
+                active_host=None, generation=_Task.generation + 1)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(task)
+        raise exception.HostEvacuationNotActive(uuid=uuid,
+                                                status=task.status)
+    _cancel_pending(session, task.id, reason, now)
+    counts = _counts(session, task.id)
+    session.execute(
+        sa.update(_Task).where(_Task.id == task.id)
+        .values(**_counter_values(counts))
+        .execution_options(synchronize_session=False))
+    session.refresh(task)
+    return task, counts.get(_ITEM.EVACUATING, 0)
+
+
+@api.writer
+def host_evacuation_retry(context, uuid, instance_uuids):
+    """Put failed items back to pending in their open failure, atomically.
+
+    The task is reopened (``pending`` unless a worker runs it) and its
+    generation bumped, so a close read before this cannot succeed.
+
+    :returns: the task row.
+    :raises HostFailureClosed: the host failure was closed meanwhile.
+    """
+    session = context.session
+    task = _get_task(session, uuid)
+    values = {'generation': _Task.generation + 1, 'finished_at': None}
+    if task.status != fields.HostEvacuationStatus.RUNNING:
+        values.update(status=fields.HostEvacuationStatus.PENDING,
+                      active_host=task.host)
+    try:
+        result = session.execute(
+            sa.update(_Task)
+            .where(_Task.id == task.id, _Task.closed_at.is_(None),
+                   _Task.open_host.is_not(None))
+            .values(**values)
+            .execution_options(synchronize_session=False))
+    except db_exc.DBDuplicateEntry:
+        raise exception.ActiveHostEvacuationExists(host=task.host)
+    if result.rowcount != 1:
+        raise exception.HostFailureClosed(host=task.host, uuid=uuid)
+    session.execute(
+        sa.update(_Item)
+        .where(_Item.host_evacuation_id == task.id,
+               _Item.status == _ITEM.FAILED,
+               _Item.instance_uuid.in_(list(instance_uuids)))
+        .values(status=_ITEM.PENDING, attempts=0, next_attempt_at=None,
+                finished_at=None)
+        .execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(_Task).where(_Task.id == task.id)
+        .values(**_counter_values(_counts(session, task.id)))
+        .execution_options(synchronize_session=False))
+    session.refresh(task)
+    return task
+
+
+@api.writer
+def host_evacuation_close(context, uuid, reason):
+    """Close an open host failure (a force-up), cancelling what is pending.
+
+    :returns: ``(task_row, in_flight)``, or ``(None, 0)`` when it was
+        closed already.
+    """
+    session = context.session
+    task = _get_task(session, uuid)
+    now = timeutils.utcnow()
+    values = {'closed_at': now, 'open_host': None, 'closed_reason': reason,
+              'generation': _Task.generation + 1}
+    if task.status in _ACTIVE:
+        values.update(status=fields.HostEvacuationStatus.CANCELLED,
+                      active_host=None)
+    result = session.execute(
+        sa.update(_Task)
+        .where(_Task.id == task.id, _Task.closed_at.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return None, 0
+    _cancel_pending(session, task.id, reason, now)
+    counts = _counts(session, task.id)
+    session.execute(
+        sa.update(_Task).where(_Task.id == task.id)
+        .values(**_counter_values(counts))
+        .execution_options(synchronize_session=False))
+    session.refresh(task)
+    return task, counts.get(_ITEM.EVACUATING, 0)

@@ -33,6 +33,11 @@ class HostEvacuation(BASE):
         # active task for one host, even from another API worker.
         sa.UniqueConstraint(
             'active_host', name='uniq_host_evacuations0active_host'),
+        # NOTE: open_host equals host from the force-down that opens the
+        # host failure until the force-up that closes it: one open failure
+        # per host, whatever the state of its evacuation work.
+        sa.UniqueConstraint(
+            'open_host', name='uniq_host_evacuations0open_host'),
         sa.Index('ix_host_evacuations_host', 'host'),
         sa.Index('ix_host_evacuations_status', 'status'),
         TABLE_ARGS,
@@ -62,6 +67,16 @@ class HostEvacuation(BASE):
     # NOTE: set when the host is forced up again: the record of that
     # failure is closed and the host is back in service.
     closed_at = sa.Column(sa.DateTime, nullable=True)
+    open_host = sa.Column(sa.String(255), nullable=True)
+    # NOTE: NULL while the failure is recorded but Nova's service is not
+    # yet forced down (a repeat of the call completes it); workers only
+    # run failures whose force-down is done.
+    forced_down_at = sa.Column(sa.DateTime, nullable=True)
+    closed_reason = sa.Column(sa.Text, nullable=True)
+    # NOTE: bumped by every API write that hands a worker new work
+    # (retry, cancel), so that a closing write read before it fails.
+    generation = sa.Column(sa.Integer, nullable=False, default=0,
+                           server_default='0')
 
 
 class InstanceEvacuation(BASE):
@@ -98,8 +113,32 @@ class InstanceEvacuation(BASE):
     next_attempt_at = sa.Column(sa.DateTime, nullable=True)
     started_at = sa.Column(sa.DateTime, nullable=True)
     finished_at = sa.Column(sa.DateTime, nullable=True)
+    #: Milliseconds from the attempt's last re-check (lease, fencing,
+    #: instance) to Nova's evacuate call: the residual window.
+    call_window_ms = sa.Column(sa.Float, nullable=True)
 
     # NOTE: joined eagerly because items leave their session right away
     # (objects, RPC) and always need their task's uuid, never its int id.
     host_evacuation = orm.relationship(
         HostEvacuation, lazy='joined', innerjoin=True)
+
+
+class Lock(BASE):
+    """A short lease on a name, held across a few writes to two databases.
+
+    Force-downs and force-ups of the hosts of one cell take the cell's
+    lock, so the storm guard's count and each host's force-down/force-up
+    never interleave (see doc/recovery-state-machine.md). A lease rather
+    than a row lock held in a transaction: the writes in between go to
+    Nova's database, and a crashed holder frees it by expiry.
+    """
+
+    __tablename__ = 'ha_locks'
+    __table_args__ = (
+        sa.PrimaryKeyConstraint('name', name='pk_ha_locks'),
+        TABLE_ARGS,
+    )
+
+    name = sa.Column(sa.String(255), nullable=False)
+    owner = sa.Column(sa.String(255), nullable=True)
+    expires_at = sa.Column(sa.DateTime, nullable=True)

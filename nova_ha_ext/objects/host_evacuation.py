@@ -17,7 +17,9 @@ _LAZY_FIELDS = ('instances',)
 class HostEvacuation(base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Added closed_at
-    VERSION = '1.1'
+    # Version 1.2: Added forced_down_at, closed_reason, generation;
+    #              get_open_by_host, finish, cancel, retry, close
+    VERSION = '1.2'
 
     fields = {
         'id': fields.IntegerField(),
@@ -41,6 +43,9 @@ class HostEvacuation(base.NovaObject):
         'started_at': fields.DateTimeField(nullable=True),
         'finished_at': fields.DateTimeField(nullable=True),
         'closed_at': fields.DateTimeField(nullable=True),
+        'forced_down_at': fields.DateTimeField(nullable=True),
+        'closed_reason': fields.StringField(nullable=True),
+        'generation': fields.IntegerField(default=0),
         'created_at': fields.DateTimeField(nullable=True),
         'updated_at': fields.DateTimeField(nullable=True),
         'instances': fields.ObjectField('InstanceEvacuationList'),
@@ -57,13 +62,27 @@ class HostEvacuation(base.NovaObject):
 
     def obj_make_compatible(self, primitive, target_version):
         super().obj_make_compatible(primitive, target_version)
-        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+        version = versionutils.convert_version_to_tuple(target_version)
+        if version < (1, 2):
+            for key in ('forced_down_at', 'closed_reason', 'generation'):
+                primitive.pop(key, None)
+        if version < (1, 1):
             primitive.pop('closed_at', None)
 
     @property
     def is_active(self):
         """True while pending or running: the host has no other task."""
         return self.status in ha_fields.HostEvacuationStatus.ACTIVE
+
+    @property
+    def is_open(self):
+        """True from the force-down until the force-up that closes it."""
+        return self.closed_at is None
+
+    @property
+    def is_finished(self):
+        """True once the task's work is closed (its last write done)."""
+        return self.finished_at is not None
 
     def obj_load_attr(self, attrname):
         if attrname not in _LAZY_FIELDS:
@@ -89,6 +108,15 @@ class HostEvacuation(base.NovaObject):
     def get_active_by_host(cls, context, host):
         """The pending or running task of ``host``, or None."""
         db_task = db.host_evacuation_get_active_by_host(context, host)
+        if db_task is None:
+            return None
+        return cls._from_db_object(context, cls(), db_task)
+
+    @classmethod
+    @base.remotable
+    def get_open_by_host(cls, context, host):
+        """The open host failure of ``host``, or None."""
+        db_task = db.host_evacuation_get_open_by_host(context, host)
         if db_task is None:
             return None
         return cls._from_db_object(context, cls(), db_task)
@@ -155,6 +183,58 @@ class HostEvacuation(base.NovaObject):
         return True
 
     @base.remotable
+    def finish(self, owner):
+        """Close the task's work if nothing is pending or in flight.
+
+        :param owner: the worker holding the lease, or None (the API, for
+            a task no worker holds).
+        :returns: True when closed (the object refreshed); False when an
+            item is unsettled, the generation moved (retry, cancel) or the
+            lease is someone else's.
+        """
+        db_task = db.host_evacuation_finish(
+            self._context, self.uuid, owner, self.generation)
+        if db_task is None:
+            return False
+        self._from_db_object(self._context, self, db_task)
+        return True
+
+    @base.remotable
+    def cancel(self, reason):
+        """Cancel the pending items; returns the number in flight.
+
+        :raises HostEvacuationNotActive: the task is finished.
+        """
+        db_task, in_flight = db.host_evacuation_cancel(
+            self._context, self.uuid, reason)
+        self._from_db_object(self._context, self, db_task)
+        return in_flight
+
+    @base.remotable
+    def retry(self, instance_uuids):
+        """Put the failed items of ``instance_uuids`` back to pending.
+
+        :raises HostFailureClosed: the host failure is closed.
+        """
+        db_task = db.host_evacuation_retry(
+            self._context, self.uuid, instance_uuids)
+        self._from_db_object(self._context, self, db_task)
+
+    @base.remotable
+    def close(self, reason):
+        """Close the host failure (force-up); pending items cancelled.
+
+        :returns: the number of items still in flight, or None when it
+            was closed already (the object is then left as it was).
+        """
+        db_task, in_flight = db.host_evacuation_close(
+            self._context, self.uuid, reason)
+        if db_task is None:
+            return None
+        self._from_db_object(self._context, self, db_task)
+        return in_flight
+
+    @base.remotable
     def refresh_counts(self):
         """Recompute the counters from the items' statuses."""
         db_task = db.host_evacuation_refresh_counts(self._context, self.uuid)
@@ -164,7 +244,8 @@ class HostEvacuation(base.NovaObject):
 @base.NovaObjectRegistry.register
 class HostEvacuationList(base.ObjectListBase, base.NovaObject):
     # Version 1.0: Initial version
-    VERSION = '1.0'
+    # Version 1.1: Added get_open, get_unfinished
+    VERSION = '1.1'
 
     fields = {
         'objects': fields.ListOfObjectsField('HostEvacuation'),
@@ -182,6 +263,20 @@ class HostEvacuationList(base.ObjectListBase, base.NovaObject):
         """
         db_tasks = db.host_evacuation_get_all(
             context, host=host, status=status, limit=limit, marker=marker)
+        return base.obj_make_list(context, cls(context), db_tasks)
+
+    @classmethod
+    @base.remotable
+    def get_open(cls, context, cell_uuid=None):
+        """Open host failures, of one cell when given."""
+        db_tasks = db.host_evacuation_get_open(context, cell_uuid=cell_uuid)
+        return base.obj_make_list(context, cls(context), db_tasks)
+
+    @classmethod
+    @base.remotable
+    def get_unfinished(cls, context):
+        """Tasks a worker must run or drain."""
+        db_tasks = db.host_evacuation_get_unfinished(context)
         return base.obj_make_list(context, cls(context), db_tasks)
 
     @classmethod

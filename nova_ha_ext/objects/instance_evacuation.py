@@ -3,6 +3,7 @@
 from nova import exception as nova_exception
 from nova.objects import base
 from nova.objects import fields
+from oslo_utils import versionutils
 
 from nova_ha_ext.db import evacuations as db
 from nova_ha_ext.objects import fields as ha_fields
@@ -14,7 +15,8 @@ _NOT_COLUMNS = ('evacuation_uuid',)
 @base.NovaObjectRegistry.register
 class InstanceEvacuation(base.NovaObject):
     # Version 1.0: Initial version
-    VERSION = '1.0'
+    # Version 1.1: Added call_window_ms
+    VERSION = '1.1'
 
     fields = {
         'id': fields.IntegerField(),
@@ -32,6 +34,7 @@ class InstanceEvacuation(base.NovaObject):
         'next_attempt_at': fields.DateTimeField(nullable=True),
         'started_at': fields.DateTimeField(nullable=True),
         'finished_at': fields.DateTimeField(nullable=True),
+        'call_window_ms': fields.FloatField(nullable=True),
         'created_at': fields.DateTimeField(nullable=True),
         'updated_at': fields.DateTimeField(nullable=True),
     }
@@ -46,6 +49,11 @@ class InstanceEvacuation(base.NovaObject):
         item._context = context
         item.obj_reset_changes()
         return item
+
+    def obj_make_compatible(self, primitive, target_version):
+        super().obj_make_compatible(primitive, target_version)
+        if versionutils.convert_version_to_tuple(target_version) < (1, 1):
+            primitive.pop('call_window_ms', None)
 
     @property
     def is_terminal(self):
@@ -86,7 +94,8 @@ class InstanceEvacuation(base.NovaObject):
 @base.NovaObjectRegistry.register
 class InstanceEvacuationList(base.ObjectListBase, base.NovaObject):
     # Version 1.0: Initial version
-    VERSION = '1.0'
+    # Version 1.1: InstanceEvacuation 1.1
+    VERSION = '1.1'
 
     fields = {
         'objects': fields.ListOfObjectsField('InstanceEvacuation'),

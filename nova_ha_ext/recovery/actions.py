@@ -1,5 +1,15 @@
-"""Force-down and force-up of a compute host, as the API performs them."""
+"""Force-down and force-up of a compute host: opening and closing its
+host failure (see doc/recovery-state-machine.md).
 
+Every call runs under its cell's lock (recovery/host_lock.py), reads the
+Nova service afresh inside it and writes in this order: the extension's
+record first, then Nova's service, then the record's confirmation. A call
+that fails half-way therefore leaves a record saying what it started, and
+a repeat of the call completes it.
+"""
+
+from nova import exception as nova_exception
+from nova import objects
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -7,10 +17,13 @@ import nova.conf
 
 from nova_ha_ext.conductor import rpcapi
 from nova_ha_ext import exception
+from nova_ha_ext import fault_points
+from nova_ha_ext.notifications import evacuation as evacuation_notifications
 from nova_ha_ext.notifications import host as host_notifications
 from nova_ha_ext.objects import fields
 from nova_ha_ext.objects import host_evacuation
 from nova_ha_ext.recovery import compute_hosts
+from nova_ha_ext.recovery import host_lock
 from nova_ha_ext.recovery import selection as selection_mod
 from nova_ha_ext.recovery import storm_guard
 
@@ -23,6 +36,9 @@ _ITEM = fields.InstanceEvacuationStatus
 # force-up re-enables only services it disabled itself, even when the
 # disable raced with another call or an older release.
 DISABLED_PREFIX = '[nova-ha] '
+# Nova's services.disabled_reason column.
+_DISABLED_REASON_MAX = 255
+WITHHELD = 'withheld by the storm guard'
 
 
 def disabled_by_us(service):
@@ -30,66 +46,112 @@ def disabled_by_us(service):
                 service.disabled_reason.startswith(DISABLED_PREFIX))
 
 
-def _force_down_service(compute_host, reason):
-    service = compute_host.service
+def _force_down_service(service, reason):
     changed = False
     if not service.forced_down:
         service.forced_down = True
         changed = True
     if not service.disabled:
         service.disabled = True
-        service.disabled_reason = DISABLED_PREFIX + (
+        service.disabled_reason = (DISABLED_PREFIX + (
             reason or 'forced down by nova-ha-ext at %s' %
             timeutils.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ'))
+        )[:_DISABLED_REASON_MAX]
         changed = True
     if changed:
         service.save()
 
 
-def _withhold(items, reason):
-    for item in items:
-        if item.status == _ITEM.PENDING:
-            item.status = _ITEM.CANCELLED
-            item.last_error = 'withheld by the storm guard'
-    return reason
+def _fresh_service(compute_host):
+    try:
+        return objects.Service.get_by_compute_host(
+            compute_host.context, compute_host.name)
+    except nova_exception.ComputeHostNotFound:
+        raise exception.ComputeHostNotFound(host=compute_host.name)
 
 
 class ForceDownResult:
     def __init__(self, compute_host, evacuation, created):
         self.compute_host = compute_host
         self.evacuation = evacuation
-        #: False when an active evacuation of the host was returned.
+        #: True when this call opened (or completed, or released) the
+        #: failure; False for a repeat that changed nothing.
         self.created = created
 
 
 def force_down(context, host, fenced=False, reason=None, evacuate=None,
                force=False):
-    """Force ``host`` down and record (and start) its evacuation.
+    """Force ``host`` down and open its host failure (with its evacuation).
 
     :returns: ForceDownResult
-    :raises ComputeHostNotFound, FencingNotConfirmed:
+    :raises ComputeHostNotFound, FencingNotConfirmed, HostLockTimeout:
     """
     compute_host = compute_hosts.find(context, host)
     if CONF.nova_ha.require_fencing_confirmation and not fenced:
         raise exception.FencingNotConfirmed(host=host)
-    active = host_evacuation.HostEvacuation.get_active_by_host(context, host)
-    if active is not None:
-        # A repeat (a fence agent retrying, a second cluster node): the
-        # host must still read as forced down, and nothing else happens.
-        _force_down_service(compute_host, reason)
-        return ForceDownResult(compute_host, active, created=False)
+    with host_lock.cell_lock(context, compute_host.cell_mapping.uuid, host):
+        fault_points.hit('api.force_down.locked', host=host)
+        compute_host.service = _fresh_service(compute_host)
+        result = _force_down_locked(context, compute_host, fenced, reason,
+                                    evacuate, force)
+    task = result.evacuation
+    if result.created:
+        LOG.info('Host %(host)s forced down (fenced: %(fenced)s); '
+                 'evacuation %(uuid)s %(status)s with %(count)d '
+                 'instance(s)%(withheld)s',
+                 {'host': host, 'fenced': fenced, 'uuid': task.uuid,
+                  'status': task.status, 'count': task.total_count,
+                  'withheld': (': ' + task.withheld_reason
+                               if task.withheld_reason else '')})
+        host_notifications.notify_force_down(
+            context, compute_host.service, task)
+    if not task.is_finished:
+        # NOTE: cast on repeats too: a lost cast of the first call is
+        # made good (a worker already running it ignores this one).
+        rpcapi.HAConductorAPI().start_evacuation(context, task)
+    return result
+
+
+def _force_down_locked(context, compute_host, fenced, reason, evacuate,
+                       force):
+    host = compute_host.name
+    service = compute_host.service
+    task = host_evacuation.HostEvacuation.get_open_by_host(context, host)
+    if task is not None and task.forced_down_at and not service.forced_down:
+        # Forced up outside this extension (Nova's API on a nova-api
+        # without our pipeline) since: that failure is over, and this
+        # call's fencing attestation opens a new one.
+        _close(context, compute_host, task,
+               'the host was found forced up outside nova-ha-ext')
+        task = None
+    if task is not None:
+        if task.forced_down_at is None:
+            # The call that recorded it failed before Nova's write: this
+            # repeat completes it.
+            _confirm_force_down(compute_host, task, reason)
+            return ForceDownResult(compute_host, task, created=True)
+        if force and task.withheld_reason and not task.started_at:
+            _release_withheld(task)
+            return ForceDownResult(compute_host, task, created=True)
+        # A repeat (a fence agent retrying, a second cluster node).
+        _force_down_service(service, reason)
+        return ForceDownResult(compute_host, task, created=False)
 
     selection = evacuate or CONF.nova_ha.default_evacuate
     withheld = None
     if selection != fields.EvacuationSelection.NONE and not force:
-        withheld = storm_guard.check(compute_host)
-    _force_down_service(compute_host, reason)
-
+        open_hosts = {failure.host for failure in
+                      host_evacuation.HostEvacuationList.get_open(
+                          context, cell_uuid=compute_host.cell_mapping.uuid)}
+        withheld = storm_guard.check(compute_host, also_down=open_hosts)
     items = selection_mod.select(compute_host.context, host, selection)
     if withheld:
-        _withhold(items, withheld)
+        for item in items:
+            if item.status == _ITEM.PENDING:
+                item.status = _ITEM.CANCELLED
+                item.last_error = WITHHELD
     pending = any(item.status == _ITEM.PENDING for item in items)
-    if withheld:
+    if withheld and pending:
         status = _TASK.CANCELLED
     elif pending:
         status = _TASK.PENDING
@@ -100,58 +162,126 @@ def force_down(context, host, fenced=False, reason=None, evacuate=None,
         context, host=host, cell_uuid=compute_host.cell_mapping.uuid,
         status=status, selection=selection, requested_by=context.user_id,
         reason=reason, fenced=bool(fenced),
-        service_disabled=disabled_by_us(compute_host.service),
+        service_disabled=not service.disabled,
         withheld_reason=withheld,
         total_count=len(items),
         skipped_count=sum(i.status == _ITEM.SKIPPED for i in items),
         cancelled_count=sum(i.status == _ITEM.CANCELLED for i in items),
-        finished_at=None if pending and not withheld else now,
+        finished_at=None if status == _TASK.PENDING else now,
         instances=host_evacuation.instance_evacuation.InstanceEvacuationList(
             context, objects=items))
-    try:
-        task.create()
-    except exception.ActiveHostEvacuationExists:
-        # A concurrent call for the same host won the unique active-host
-        # constraint: answer with its task, as for any repeat.
-        active = host_evacuation.HostEvacuation.get_active_by_host(
-            context, host)
-        if active is None:
-            raise
-        return ForceDownResult(compute_host, active, created=False)
-
-    LOG.info('Host %(host)s forced down (fenced: %(fenced)s); evacuation '
-             '%(uuid)s %(status)s with %(count)d instance(s)%(withheld)s',
-             {'host': host, 'fenced': fenced, 'uuid': task.uuid,
-              'status': task.status, 'count': len(items),
-              'withheld': ': ' + withheld if withheld else ''})
-    host_notifications.notify_force_down(
-        context, compute_host.service, task)
-    if task.is_active:
-        rpcapi.HAConductorAPI().start_evacuation(context, task)
+    task.create()
+    fault_points.hit('api.force_down.recorded', host=host, evacuation=task)
+    _confirm_force_down(compute_host, task, reason)
     return ForceDownResult(compute_host, task, created=True)
 
 
-def force_up(context, host):
-    """Put ``host`` back in service after its repair.
+def _confirm_force_down(compute_host, task, reason):
+    """Nova's write, then the record's confirmation (workers start then)."""
+    _force_down_service(compute_host.service, reason)
+    task.forced_down_at = timeutils.utcnow()
+    task.save(expected={'forced_down_at': None, 'closed_at': None})
 
-    :raises ComputeHostNotFound, HostEvacuationInProgress:
+
+def _release_withheld(task):
+    """A repeat with "force": evacuate what the storm guard withheld."""
+    for item in task.instances:
+        if item.status == _ITEM.CANCELLED and item.last_error == WITHHELD:
+            item.status = _ITEM.PENDING
+            item.last_error = None
+            item.finished_at = None
+            item.save(expected={'status': _ITEM.CANCELLED})
+    task.status = _TASK.PENDING
+    task.withheld_reason = None
+    task.finished_at = None
+    task.save(expected={'status': _TASK.CANCELLED, 'started_at': None,
+                        'closed_at': None})
+    task.refresh_counts()
+
+
+def force_up(context, host):
+    """Put ``host`` back in service after its repair; close its failure.
+
+    :raises ComputeHostNotFound, EvacuationInFlight, DoneEvacuationsRemain,
+        HostLockTimeout:
     """
     compute_host = compute_hosts.find(context, host)
-    active = host_evacuation.HostEvacuation.get_active_by_host(context, host)
-    if active is not None:
-        raise exception.HostEvacuationInProgress(
-            host=host, uuid=active.uuid, status=active.status)
-    service = compute_host.service
-    service.forced_down = False
-    if disabled_by_us(service):
-        service.disabled = False
-        service.disabled_reason = None
-    service.save()
-    latest = host_evacuation.HostEvacuationList.get_all(
-        context, host=host, limit=1)
-    if latest and latest[0].closed_at is None:
-        latest[0].closed_at = timeutils.utcnow()
-        latest[0].save()
+    with host_lock.cell_lock(context, compute_host.cell_mapping.uuid, host):
+        fault_points.hit('api.force_up.locked', host=host)
+        service = compute_host.service = _fresh_service(compute_host)
+        task = host_evacuation.HostEvacuation.get_open_by_host(context, host)
+        if task is not None:
+            unsettled = [item for item in task.instances
+                         if item.status in (_ITEM.PENDING, _ITEM.EVACUATING)]
+            if unsettled:
+                raise exception.EvacuationInFlight(
+                    host=host, uuid=task.uuid, count=len(unsettled))
+        check_no_done_evacuations(compute_host.context, host)
+        service.forced_down = False
+        if disabled_by_us(service):
+            service.disabled = False
+            service.disabled_reason = None
+        service.save()
+        if task is not None:
+            _close(context, compute_host, task,
+                   'forced up by %s' % context.user_id)
     LOG.info('Host %s forced up', host)
     host_notifications.notify_force_up(context, service)
     return compute_host
+
+
+def check_no_done_evacuations(cctxt, host):
+    """Nova's own force-up guard, as a 409 saying what to do."""
+    done = objects.MigrationList.get_by_filters(
+        cctxt, {'source_compute': host, 'status': 'done',
+                'migration_type': objects.fields.MigrationType.EVACUATION})
+    if len(done):
+        raise exception.DoneEvacuationsRemain(host=host, count=len(done))
+
+
+def _close(context, compute_host, task, reason):
+    """Close ``task``'s failure; finish it here when nothing is in flight
+    and no live worker holds it (with nothing in flight a worker would
+    only write its end)."""
+    in_flight = task.close(reason)
+    if in_flight is None:
+        return
+    LOG.info('Host failure %s of %s closed: %s', task.uuid, task.host,
+             reason)
+    finish_if_idle(context, task)
+
+
+def finish_if_idle(context, task):
+    """Close a task no worker holds once nothing is pending or in flight.
+
+    :returns: True when this call closed it.
+    """
+    if task.is_finished or not task.finish(None):
+        if not task.is_finished:
+            rpcapi.HAConductorAPI().start_evacuation(context, task)
+        return False
+    evacuation_notifications.notify_evacuation(
+        context, task,
+        'error' if task.status == _TASK.COMPLETED_WITH_ERRORS else 'end')
+    return True
+
+
+def close_unforced(context, host, reason):
+    """Close ``host``'s failure after a force-up outside this extension.
+
+    Nova's os-services API (through this extension's pipeline) calls it
+    after Nova's own write, a worker when it finds the host un-forced.
+    Under the cell lock, and only while the service still reads as not
+    forced down: a force-down of ours may have come in between.
+    """
+    try:
+        compute_host = compute_hosts.find(context, host)
+    except exception.ComputeHostNotFound:
+        return
+    with host_lock.cell_lock(context, compute_host.cell_mapping.uuid, host):
+        service = _fresh_service(compute_host)
+        if service.forced_down:
+            return
+        task = host_evacuation.HostEvacuation.get_open_by_host(context, host)
+        if task is not None and task.forced_down_at is not None:
+            _close(context, compute_host, task, reason)

@@ -42,12 +42,20 @@ def is_tagged(instance):
     return False
 
 
+# NOTE: the owner of a server sets its metadata: any value must fit the
+# items' integer column (and every backend's INTEGER), or the admin's
+# fence call would fail on it.
+PRIORITY_MIN = -(2 ** 31)
+PRIORITY_MAX = 2 ** 31 - 1
+
+
 def priority(instance):
     try:
-        return int(instance.metadata.get(CONF.nova_ha.priority_metadata_key,
-                                         0))
-    except (TypeError, ValueError):
+        value = int(instance.metadata.get(
+            CONF.nova_ha.priority_metadata_key, 0))
+    except (TypeError, ValueError, OverflowError):
         return 0
+    return max(PRIORITY_MIN, min(PRIORITY_MAX, value))
 
 
 def skip_reason(instance):

@@ -17,10 +17,14 @@ from nova_ha_ext.recovery import compute_hosts
 
 CONF = nova.conf.CONF
 
-def check(compute_host):
+
+def check(compute_host, also_down=()):
     """Why evacuating ``compute_host`` now is withheld, or None.
 
-    The host itself counts as down whatever its service reports.
+    The host itself counts as down whatever its service reports, and so
+    does every host of ``also_down`` (the hosts with an open host failure,
+    forced down by calls that ran before this one under the cell lock,
+    whatever Nova's service record reads yet).
     """
     limit = CONF.nova_ha.max_down_fraction
     context = compute_host.context
@@ -34,6 +38,7 @@ def check(compute_host):
     down = {service.host for service in services
             if not group_api.service_is_up(service)}
     down.add(compute_host.name)
+    down.update(also_down)
     cell_hosts.add(compute_host.name)
 
     groups = [('its cell', cell_hosts)]

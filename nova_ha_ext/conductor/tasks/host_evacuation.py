@@ -13,11 +13,13 @@ import nova.conf
 
 from nova_ha_ext.conductor.tasks import instance_evacuation as item_task
 from nova_ha_ext import exception
+from nova_ha_ext import fault_points
 from nova_ha_ext.notifications import evacuation as notifications
 from nova_ha_ext.objects import fields
-from nova_ha_ext.objects import host_evacuation
 from nova_ha_ext.objects import instance_evacuation
+from nova_ha_ext.recovery import actions
 from nova_ha_ext.recovery import compute_hosts
+from nova_ha_ext.recovery import retry as retry_mod
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -30,13 +32,18 @@ class LeaseLostError(Exception):
     """Another worker owns the task now; this one must stop touching it."""
 
 
+class FailureClosedError(Exception):
+    """The host failure was closed or the task cancelled: call Nova no more."""
+
+
 class HostEvacuationTask(base.TaskBase):
     """Evacuate the pending items of one host evacuation to completion.
 
     The task's lease (claimed by the worker before this runs) is renewed
-    every third of ``lease_seconds``; every write to the task is a
-    compare-and-swap on the lease owner, so a worker that stalled past its
-    lease can never overwrite the worker that took over.
+    every third of ``lease_seconds`` and right before every evacuate call;
+    every write to the task is a compare-and-swap on the lease owner (or,
+    for its close, on its generation), so a worker that stalled past its
+    lease can never overwrite the worker that took over, nor call Nova.
     """
 
     def __init__(self, context, evacuation, worker):
@@ -49,13 +56,19 @@ class HostEvacuationTask(base.TaskBase):
         self.compute_api = compute.API()
         #: instance uuid -> item, for the evacuations in flight.
         self.in_flight = {}
-        self.draining = False
         self._renewed_at = timeutils.utcnow()
 
-    # -- lease -------------------------------------------------------------
+    @property
+    def worker_id(self):
+        return self.worker.worker_id
 
-    def _owner_guard(self):
-        return {'lease_owner': self.worker.worker_id}
+    @property
+    def draining(self):
+        """Start nothing more; see what is in Nova's hands to its end."""
+        task = self.evacuation
+        return task.status == _TASK.CANCELLED or not task.is_open
+
+    # -- lease and fencing ---------------------------------------------------
 
     def _renew_lease(self, force=False):
         opts = CONF.nova_ha
@@ -63,53 +76,86 @@ class HostEvacuationTask(base.TaskBase):
         if not force and (now - self._renewed_at).total_seconds() < (
                 opts.lease_seconds / 3.0):
             return
-        if self.evacuation.claim(self.worker.worker_id, opts.lease_seconds):
-            self._renewed_at = now
+        if not self.evacuation.claim(self.worker_id, opts.lease_seconds):
+            raise LeaseLostError()
+        self._renewed_at = now
+
+    def _service_forced_down(self):
+        try:
+            service = objects.Service.get_by_compute_host(
+                self.cctxt, self.evacuation.host)
+        except nova_exception.ComputeHostNotFound:
+            return False
+        return service.forced_down
+
+    def _check_failure(self):
+        """Close the failure when the host was forced up behind our back."""
+        if not self.evacuation.is_open or self._service_forced_down():
             return
-        task = host_evacuation.HostEvacuation.get_by_uuid(
-            self.context, self.evacuation.uuid)
-        if task.status == _TASK.CANCELLED:
-            # Cancelled through the API: start nothing more, but see the
-            # evacuations already in Nova's hands through to their end.
-            if not self.draining:
-                LOG.info('Evacuation %s cancelled; waiting for the %d '
-                         'instance(s) in flight', task.uuid,
-                         len(self.in_flight))
-            self.draining = True
-            self.evacuation = task
-            return
-        raise LeaseLostError()
+        LOG.warning('Evacuation %s: host %s is no longer forced down; its '
+                    'instances are not evacuated', self.evacuation.uuid,
+                    self.evacuation.host)
+        actions.close_unforced(
+            self.context, self.evacuation.host,
+            'host %s is no longer forced down (forced up outside '
+            'nova-ha-ext); its instances were not evacuated'
+            % self.evacuation.host)
+        self._renew_lease(force=True)
+
+    def guard(self):
+        """The last re-checks before an evacuate call (fresh reads)."""
+        self._renew_lease(force=True)
+        if self.draining:
+            raise FailureClosedError(
+                'the evacuation was cancelled' if self.evacuation.is_open
+                else 'the host failure was closed')
+        if not self._service_forced_down():
+            raise FailureClosedError(
+                'host %s is no longer forced down' % self.evacuation.host)
 
     # -- main loop ---------------------------------------------------------
 
     def _execute(self):
-        task = self.evacuation
-        if task.status == _TASK.PENDING:
-            task.status = _TASK.RUNNING
-            task.started_at = task.started_at or timeutils.utcnow()
-            task.save(expected=dict(self._owner_guard(),
-                                    status=_TASK.PENDING))
-            notifications.notify_evacuation(self.context, task, 'start')
-        elif task.status == _TASK.CANCELLED:
-            self.draining = True
-        if not self._host_still_fenced():
-            return
+        fault_points.hit('worker.task_claimed', worker_id=self.worker_id,
+                         evacuation=self.evacuation)
         self._adopt_in_flight()
         while True:
             if self.worker.stopping.is_set():
                 self.rollback(LeaseLostError())
                 return
             self._renew_lease()
+            self._mark_running()
+            fault_points.hit('worker.poll', worker_id=self.worker_id,
+                             evacuation=self.evacuation)
+            self._check_failure()
             items = instance_evacuation.InstanceEvacuationList \
-                .get_by_evacuation(self.context, task.uuid)
+                .get_by_evacuation(self.context, self.evacuation.uuid)
             self._poll(items)
             if not self.draining:
                 self._dispatch(items)
             if not self.in_flight and (self.draining or not any(
                     item.status == _ITEM.PENDING for item in items)):
-                break
+                fault_points.hit('worker.before_finish',
+                                 worker_id=self.worker_id,
+                                 evacuation=self.evacuation)
+                if self._finish():
+                    return
+                # A retry or cancel landed meanwhile: read again.
+                self._renew_lease(force=True)
+                continue
             self.worker.stopping.wait(CONF.nova_ha.poll_interval)
-        self._finish()
+
+    def _mark_running(self):
+        task = self.evacuation
+        if task.status != _TASK.PENDING:
+            return
+        first = task.started_at is None
+        task.status = _TASK.RUNNING
+        task.started_at = task.started_at or timeutils.utcnow()
+        task.save(expected={'lease_owner': self.worker_id,
+                            'status': _TASK.PENDING})
+        if first:
+            notifications.notify_evacuation(self.context, task, 'start')
 
     def rollback(self, ex):
         for _uuid in list(self.in_flight):
@@ -119,33 +165,6 @@ class HostEvacuationTask(base.TaskBase):
             LOG.error('Evacuation %s stopped on an unexpected error; '
                       'another worker resumes it once its lease expires: '
                       '%s', self.evacuation.uuid, ex)
-
-    def _host_still_fenced(self):
-        """Safety: never evacuate a host that is no longer forced down."""
-        try:
-            service = objects.Service.get_by_compute_host(
-                self.cctxt, self.evacuation.host)
-        except nova_exception.ComputeHostNotFound:
-            service = None
-        if service is not None and service.forced_down:
-            return True
-        reason = ('host %s is no longer forced down; its instances were '
-                  'not evacuated' % self.evacuation.host)
-        LOG.warning('Evacuation %s cancelled: %s', self.evacuation.uuid,
-                    reason)
-        now = timeutils.utcnow()
-        for item in instance_evacuation.InstanceEvacuationList \
-                .get_by_evacuation(self.context, self.evacuation.uuid):
-            if item.status == _ITEM.PENDING:
-                item_task.finish(item, _ITEM.CANCELLED, reason)
-        self.evacuation.status = _TASK.CANCELLED
-        self.evacuation.withheld_reason = reason
-        self.evacuation.finished_at = now
-        self.evacuation.save(expected=self._owner_guard())
-        self.evacuation.refresh_counts()
-        notifications.notify_evacuation(self.context, self.evacuation,
-                                        'end')
-        return False
 
     def _adopt_in_flight(self):
         """Items left evacuating by a worker that died: follow them."""
@@ -170,7 +189,7 @@ class HostEvacuationTask(base.TaskBase):
                        for item in self.in_flight.values()
                        if item.server_group_uuid}
         for item in items:
-            if len(self.in_flight) >= limit:
+            if len(self.in_flight) >= limit or self.draining:
                 return
             if item.status != _ITEM.PENDING:
                 continue
@@ -188,6 +207,7 @@ class HostEvacuationTask(base.TaskBase):
             item.attempts += 1
             item.started_at = timeutils.utcnow()
             item.migration_id = None
+            item.call_window_ms = None
             try:
                 item.save(expected={'status': _ITEM.PENDING})
             except exception.InstanceEvacuationStateConflict:
@@ -202,8 +222,17 @@ class HostEvacuationTask(base.TaskBase):
     def _start(self, item, adopting=False):
         try:
             running = item_task.InstanceEvacuationTask(
-                self.cctxt, item, self.compute_api,
-                adopting=adopting).execute()
+                self.cctxt, item, self.compute_api, adopting=adopting,
+                guard=self.guard, worker_id=self.worker_id).execute()
+        except LeaseLostError:
+            raise
+        except FailureClosedError as error:
+            self._settle(item, _ITEM.CANCELLED, 'not evacuated: %s' % error)
+            return
+        except exception.InstanceEvacuationStateConflict:
+            # Changed under us (cancelled, or finished by another worker).
+            self._settled(item)
+            return
         except Exception as error:
             self._attempt_failed(item, self._describe(error))
             return
@@ -214,6 +243,8 @@ class HostEvacuationTask(base.TaskBase):
     def _describe(error):
         if isinstance(error, nova_exception.NovaException):
             return error.format_message()
+        if isinstance(error, item_task.AttemptBlockedError):
+            return str(error)
         return '%s: %s' % (type(error).__name__, error)
 
     # -- confirmation ------------------------------------------------------
@@ -237,55 +268,97 @@ class HostEvacuationTask(base.TaskBase):
         now = timeutils.utcnow(with_timezone=True)
         timeout = CONF.nova_ha.evacuation_timeout
         for item in list(self.in_flight.values()):
+            elapsed = (now - item.started_at).total_seconds()
             migration = migrations.get(item.migration_id)
             if migration is None:
-                if (now - item.started_at).total_seconds() > timeout:
-                    self._attempt_failed(
-                        item, 'no evacuation record within %d s' % timeout)
-                continue
-            if migration.status in item_task.MIGRATION_DONE:
+                self._no_migration(item, elapsed, timeout)
+            elif migration.status in item_task.MIGRATION_DONE:
                 self._confirm(item, migration)
             elif migration.status in item_task.MIGRATION_FAILED:
+                self._nova_failed(item, migration)
+            elif elapsed > timeout:
+                # NOTE: never a second attempt while this one may still
+                # create a guest: the item fails, to be retried (by an
+                # operator) once the migration has ended.
                 self._attempt_failed(
-                    item, 'Nova reported the evacuation %s (migration %s)'
-                    % (migration.status, migration.uuid))
-            elif (now - item.started_at).total_seconds() > timeout:
-                self._attempt_failed(
-                    item, 'not confirmed within %d s (migration %s is %s)'
-                    % (timeout, migration.uuid, migration.status))
+                    item, 'not confirmed within %d s: migration %s is still '
+                    '%s, and the instance is not evacuated again while Nova '
+                    'may still create its guest. Retry once that migration '
+                    'has ended.' % (timeout, migration.uuid,
+                                    migration.status), final=True)
+
+    def _instance(self, item):
+        try:
+            return objects.Instance.get_by_uuid(self.cctxt,
+                                                item.instance_uuid)
+        except nova_exception.InstanceNotFound:
+            return None
+
+    def _no_migration(self, item, elapsed, timeout):
+        # NOTE: Nova soft-deletes an instance's migrations with it, so a
+        # migration that vanished is an instance deleted in flight.
+        if item.migration_id is not None and self._instance(item) is None:
+            self._settle(item, _ITEM.SKIPPED,
+                         'the instance was deleted while evacuating')
+        elif elapsed > timeout:
+            self._attempt_failed(
+                item, 'no evacuation record within %d s' % timeout)
+
+    def _nova_failed(self, item, migration):
+        instance = self._instance(item)
+        if instance is None:
+            self._settle(item, _ITEM.SKIPPED,
+                         'the instance was deleted while evacuating')
+            return
+        if instance.host != item.source_host:
+            self._attempt_failed(
+                item, retry_mod.placed_reason(migration, instance),
+                final=True)
+            return
+        fault = _fault_message(self.cctxt, item.instance_uuid)
+        self._attempt_failed(
+            item, 'Nova reported the evacuation %s (migration %s)%s'
+            % (migration.status, migration.uuid,
+               ': %s' % fault if fault else ''))
 
     def _confirm(self, item, migration):
-        try:
-            instance = objects.Instance.get_by_uuid(
-                self.cctxt, item.instance_uuid)
-        except nova_exception.InstanceNotFound:
-            item_task.finish(item, _ITEM.SKIPPED,
-                             'the instance was deleted while evacuating')
-            self._settled(item)
+        instance = self._instance(item)
+        if instance is None:
+            self._settle(item, _ITEM.SKIPPED,
+                         'the instance was deleted while evacuating')
             return
         if instance.host == item.source_host:
             self._attempt_failed(
                 item, 'migration %s is done but the instance is still on %s'
                 % (migration.uuid, item.source_host))
             return
-        item_task.finish(item, _ITEM.SUCCEEDED, None,
-                         dest_host=instance.host)
+        self._settle(item, _ITEM.SUCCEEDED, None, dest_host=instance.host)
+
+    def _settle(self, item, status, error, dest_host=None):
+        try:
+            item_task.finish(item, status, error, dest_host=dest_host)
+        except exception.InstanceEvacuationStateConflict:
+            pass
         self._settled(item)
 
-    def _attempt_failed(self, item, error):
+    def _attempt_failed(self, item, error, final=False):
         LOG.warning('Evacuation of instance %s, attempt %d of %d: %s',
                     item.instance_uuid, item.attempts,
                     CONF.nova_ha.max_attempts, error)
-        if item.attempts >= CONF.nova_ha.max_attempts or self.draining:
-            item_task.finish(item, _ITEM.FAILED, error)
-            notifications.notify_instance_error(self.context, item)
-        else:
-            delay = CONF.nova_ha.retry_backoff * 2 ** (item.attempts - 1)
-            item.status = _ITEM.PENDING
-            item.last_error = error
-            item.next_attempt_at = timeutils.utcnow() + datetime.timedelta(
-                seconds=delay)
-            item.save(expected={'status': _ITEM.EVACUATING})
+        try:
+            if (final or item.attempts >= CONF.nova_ha.max_attempts or
+                    self.draining):
+                item_task.finish(item, _ITEM.FAILED, error)
+                notifications.notify_instance_error(self.context, item)
+            else:
+                delay = CONF.nova_ha.retry_backoff * 2 ** (item.attempts - 1)
+                item.status = _ITEM.PENDING
+                item.last_error = error
+                item.next_attempt_at = timeutils.utcnow() + \
+                    datetime.timedelta(seconds=delay)
+                item.save(expected={'status': _ITEM.EVACUATING})
+        except exception.InstanceEvacuationStateConflict:
+            pass
         self._settled(item)
 
     def _settled(self, item):
@@ -296,15 +369,8 @@ class HostEvacuationTask(base.TaskBase):
 
     def _finish(self):
         task = self.evacuation
-        task.refresh_counts()
-        if task.status != _TASK.CANCELLED:
-            task.status = (_TASK.COMPLETED_WITH_ERRORS if task.failed_count
-                           else _TASK.COMPLETED)
-        task.finished_at = timeutils.utcnow()
-        expected = (dict(self._owner_guard(), status=_TASK.RUNNING)
-                    if task.status != _TASK.CANCELLED
-                    else {'status': _TASK.CANCELLED})
-        task.save(expected=expected)
+        if not task.finish(self.worker_id):
+            return False
         LOG.info('Evacuation %(uuid)s of host %(host)s %(status)s: '
                  '%(ok)d succeeded, %(failed)d failed, %(skipped)d skipped, '
                  '%(cancelled)d cancelled',
@@ -316,3 +382,14 @@ class HostEvacuationTask(base.TaskBase):
         notifications.notify_evacuation(
             self.context, task,
             'error' if task.status == _TASK.COMPLETED_WITH_ERRORS else 'end')
+        return True
+
+
+def _fault_message(cctxt, instance_uuid):
+    """Nova's latest fault of the instance (e.g. "No valid host..."), or ''."""
+    try:
+        fault = objects.InstanceFault.get_latest_for_instance(
+            cctxt, instance_uuid)
+    except Exception:  # noqa: BLE001 -- a detail for the message only
+        return ''
+    return fault.message if fault else ''

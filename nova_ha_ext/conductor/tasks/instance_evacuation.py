@@ -1,4 +1,6 @@
-"""Evacuating one instance of a failed host, and confirming it moved."""
+"""Evacuating one instance of a failed host: the attempt and its guards."""
+
+import time
 
 from nova.compute import api as compute
 from nova.compute import vm_states
@@ -11,7 +13,9 @@ from oslo_utils import timeutils
 import nova.conf
 
 from nova_ha_ext import exception
+from nova_ha_ext import fault_points
 from nova_ha_ext.objects import fields
+from nova_ha_ext.recovery import retry as retry_mod
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -23,18 +27,29 @@ _INSTANCE_ATTRS = ['metadata', 'system_metadata', 'security_groups',
                    'info_cache', 'flavor']
 EVACUATION = 'evacuation'
 # Migration statuses that end an evacuation.
-MIGRATION_DONE = ('done',)
-MIGRATION_FAILED = ('failed', 'error')
+MIGRATION_DONE = ('done', 'completed')
+MIGRATION_FAILED = retry_mod.MIGRATION_FAILED
+
+
+class AttemptBlockedError(Exception):
+    """Nova would refuse the evacuation now; a later attempt may not."""
 
 
 def find_migration(context, instance_uuid, source_host, since=None):
-    """The newest evacuation migration of the instance off ``source_host``."""
+    """The newest evacuation migration of the instance off ``source_host``.
+
+    :param since: only migrations created at or after this time (to the
+        second: MySQL's DATETIME keeps no fractions).
+    """
+    if since is not None:
+        since = timeutils.normalize_time(since).replace(microsecond=0)
     migrations = [
         migration for migration in objects.MigrationList.get_by_filters(
             context, {'instance_uuid': instance_uuid,
                       'source_compute': source_host,
                       'migration_type': EVACUATION})
-        if since is None or migration.created_at >= since]
+        if since is None or
+        timeutils.normalize_time(migration.created_at) >= since]
     if not migrations:
         return None
     return max(migrations, key=lambda m: (m.created_at, m.id))
@@ -45,77 +60,125 @@ class InstanceEvacuationTask(base.TaskBase):
 
     ``execute()`` returns True when an evacuation of the instance is in
     flight afterwards (the item is ``evacuating`` with its migration), or
-    False when the item reached a terminal state or went back to wait for
-    a retry.
+    False when the item reached a terminal state.
+
+    ``guard`` is the task's last re-check (lease, host failure still open,
+    host still forced down); it raises when the attempt must not call Nova.
     """
 
-    def __init__(self, context, item, compute_api=None, adopting=False):
+    def __init__(self, context, item, compute_api=None, adopting=False,
+                 guard=None, worker_id=None):
         super().__init__(context, None)
         self.item = item
         self.compute_api = compute_api or compute.API()
         #: True when a dead worker left the item evacuating.
         self.adopting = adopting
+        self.guard = guard or (lambda: None)
+        self.worker_id = worker_id
+
+    def _load(self):
+        try:
+            return objects.Instance.get_by_uuid(
+                self.context, self.item.instance_uuid,
+                expected_attrs=_INSTANCE_ATTRS)
+        except nova_exception.InstanceNotFound:
+            return None
 
     def _execute(self):
         item = self.item
-        try:
-            instance = objects.Instance.get_by_uuid(
-                self.context, item.instance_uuid,
-                expected_attrs=_INSTANCE_ATTRS)
-        except nova_exception.InstanceNotFound:
+        instance = self._load()
+        if instance is None:
             finish(item, _ITEM.SKIPPED, 'the instance was deleted')
             return False
-        self.instance = instance
-        if instance.host != item.source_host:
-            # Moved already: by an earlier attempt of a worker that died
-            # before recording it, or by someone else. Never again.
-            finish(item, _ITEM.SUCCEEDED, None, dest_host=instance.host)
-            return False
-        started = item.started_at
-        # NOTE: only an item a worker already started (a retry, or one
-        # adopted from a dead worker) can have an evacuation under way; a
-        # fresh first attempt skips the lookup.
-        migration = None
+        fault_points.hit('worker.item_loaded', worker_id=self.worker_id,
+                         item=item, instance=instance)
         if self.adopting or item.attempts > 1:
-            migration = find_migration(self.context, instance.uuid,
-                                       item.source_host, since=started)
-        if migration is not None and migration.status not in (
-                MIGRATION_DONE + MIGRATION_FAILED):
-            # An evacuation is already under way (this worker's previous
-            # incarnation called Nova, then died): follow it.
-            record_migration(item, migration)
-            return True
+            # An attempt of a worker that died (or this one's earlier
+            # attempt) may be under way: follow it, never start another.
+            migration = find_migration(self.context, item.instance_uuid,
+                                       item.source_host,
+                                       since=item.started_at)
+            if migration is not None and (
+                    migration.status not in retry_mod.MIGRATION_FINAL):
+                record_migration(item, migration)
+                return True
 
-        target_state = (vm_states.STOPPED
-                        if item.original_vm_state == vm_states.STOPPED
-                        else None)
+        # -- the last re-checks: from here to Nova's call is the residual
+        # window (doc/recovery-state-machine.md), kept free of waits.
+        started = time.monotonic()
+        self.guard()
+        instance = self._load()
+        if instance is None:
+            finish(item, _ITEM.SKIPPED, 'the instance was deleted')
+            return False
+        if instance.host != item.source_host:
+            self._moved(instance)
+            return False
+        if instance.task_state is not None:
+            raise AttemptBlockedError(
+                'task %s of the instance is in progress' %
+                instance.task_state)
+        target_state = None
+        if item.original_vm_state == vm_states.STOPPED:
+            target_state = vm_states.STOPPED
+            if instance.vm_state == vm_states.ERROR:
+                # NOTE: an earlier failed attempt (e.g. No valid host) left
+                # it ERROR, and Nova ignores target_state for ERROR
+                # instances: put back the state it had when the host
+                # failed so that it comes back stopped (the host is fenced:
+                # no guest of it runs).
+                instance.vm_state = vm_states.STOPPED
+                instance.save(expected_vm_state=[vm_states.ERROR],
+                              expected_task_state=[None])
+        fault_points.hit('worker.before_evacuate', worker_id=self.worker_id,
+                         item=item, instance=instance)
+        window_ms = (time.monotonic() - started) * 1000.0
         # NOTE: on_shared_storage=None lets the compute service find out
         # (microversion 2.14 semantics); host=None lets the scheduler pick,
         # with the extension's filters (failure domains, reserved hosts).
+        # The instance passed is the one just read: Nova checks liveness
+        # on its host and saves it with expected_task_state=None.
         self.compute_api.evacuate(self.context, instance, None, None,
                                   target_state=target_state)
         migration = find_migration(self.context, instance.uuid,
-                                   item.source_host, since=started)
+                                   item.source_host, since=item.started_at)
+        fault_points.hit('worker.after_evacuate', worker_id=self.worker_id,
+                         item=item, migration=migration)
         if migration is None:
             raise exception.HostEvacuationStateConflict(
                 uuid=item.evacuation_uuid,
                 expected='an evacuation migration for %s' % instance.uuid)
-        # NOTE: with synchronous RPC the migration may be settled already;
-        # the caller's next poll confirms it either way.
-        record_migration(item, migration)
+        LOG.debug('Evacuation of %(uuid)s called %(window).2f ms after its '
+                  'last re-check', {'uuid': instance.uuid,
+                                    'window': window_ms})
+        record_migration(item, migration, window_ms)
         return True
 
+    def _moved(self, instance):
+        """The instance is no longer on the failed host: why, and record."""
+        item = self.item
+        migration = find_migration(self.context, item.instance_uuid,
+                                   item.source_host)
+        if migration is not None and migration.status in MIGRATION_FAILED:
+            finish(item, _ITEM.FAILED,
+                   retry_mod.placed_reason(migration, instance))
+            return
+        # Moved already: by an earlier attempt of a worker that died before
+        # recording it, or by someone else. Never again.
+        finish(item, _ITEM.SUCCEEDED, None, dest_host=instance.host)
+
     def rollback(self, ex):
-        LOG.warning('Evacuation of instance %s (attempt %d) failed to '
-                    'start: %s', self.item.instance_uuid, self.item.attempts,
-                    ex)
+        LOG.warning('Evacuation of instance %s (attempt %d) did not start: '
+                    '%s', self.item.instance_uuid, self.item.attempts, ex)
 
 
-def record_migration(item, migration):
+def record_migration(item, migration, window_ms=None):
     item.migration_id = migration.id
     if migration.dest_compute:
         item.dest_host = migration.dest_compute
-    item.save()
+    if window_ms is not None:
+        item.call_window_ms = window_ms
+    item.save(expected={'status': _ITEM.EVACUATING})
 
 
 def finish(item, status, error, dest_host=None):
@@ -125,4 +188,4 @@ def finish(item, status, error, dest_host=None):
     item.next_attempt_at = None
     if dest_host:
         item.dest_host = dest_host
-    item.save()
+    item.save(expected={'status': [_ITEM.PENDING, _ITEM.EVACUATING]})

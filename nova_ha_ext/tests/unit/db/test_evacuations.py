@@ -29,6 +29,7 @@ load_tests = test_fixtures.optimize_module_test_loader()
 
 def _task(host, status='pending', **values):
     values.update(host=host, status=status, selection='all')
+    values.setdefault('forced_down_at', timeutils.utcnow())
     return values
 
 
@@ -82,20 +83,26 @@ class _EvacuationsDBTests(test_fixtures.OpportunisticDBTestMixin):
         self.assertIsNone(
             db.host_evacuation_get_active_by_host(self.ctxt, 'compute1'))
 
-    def test_terminal_status_frees_host(self):
+    def test_open_failure_blocks_a_second_record_until_closed(self):
         first, _ = db.host_evacuation_create(self.ctxt, _task('compute1'))
         done = db.host_evacuation_update(
             self.ctxt, first.uuid, {'status': 'completed'})
         self.assertIsNone(done.active_host)
-        second, _ = db.host_evacuation_create(self.ctxt, _task('compute1'))
-        self.assertEqual(
-            second.uuid,
-            db.host_evacuation_get_active_by_host(self.ctxt, 'compute1').uuid)
-        # Reopening the old task now would give the host two.
+        self.assertEqual('compute1', done.open_host)
+        # The task ended, the host failure is still open: one per host.
         self.assertRaises(
             exception.ActiveHostEvacuationExists,
-            db.host_evacuation_update, self.ctxt, first.uuid,
-            {'status': 'pending'})
+            db.host_evacuation_create, self.ctxt, _task('compute1'))
+        closed, in_flight = db.host_evacuation_close(
+            self.ctxt, first.uuid, 'forced up')
+        self.assertEqual((None, 'forced up', 0),
+                         (closed.open_host, closed.closed_reason, in_flight))
+        self.assertEqual((None, 0), db.host_evacuation_close(
+            self.ctxt, first.uuid, 'again'))
+        second, _ = db.host_evacuation_create(self.ctxt, _task('compute1'))
+        self.assertEqual(second.uuid, db.host_evacuation_get_open_by_host(
+            self.ctxt, 'compute1').uuid)
+        self.assertEqual(2, self._count(models.HostEvacuation))
 
     def test_update_compare_and_swap(self):
         task, _ = db.host_evacuation_create(self.ctxt, _task('compute1'))
@@ -175,4 +182,106 @@ class TestEvacuationsMySQL(_EvacuationsDBTests, test.NoDBTestCase):
 
 
 class TestEvacuationsPostgreSQL(_EvacuationsDBTests, test.NoDBTestCase):
+    FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+
+
+class _TransitionsDBTests(test_fixtures.OpportunisticDBTestMixin):
+    """The state machine's compare-and-swap writes, on every backend."""
+
+    USES_DB_SELF = True
+
+    def setUp(self):
+        super().setUp()
+        url = enginefacade.writer.get_engine().url
+        self.ha_db = self.useFixture(ha_fixtures.HADatabase(
+            url=url.render_as_string(hide_password=False)))
+        self.ctxt = nova_context.get_admin_context()
+
+    def _running(self, *items):
+        task, _ = db.host_evacuation_create(
+            self.ctxt, _task('compute1', 'running'), list(items))
+        return db.host_evacuation_claim(self.ctxt, task.uuid, 'w1', 60)
+
+    def test_finish_refused_while_an_item_is_unsettled(self):
+        task = self._running(_item(uuids.vm1, 'evacuating'))
+        self.assertIsNone(db.host_evacuation_finish(
+            self.ctxt, task.uuid, 'w1', task.generation))
+        db.instance_evacuation_update(self.ctxt, task.uuid, uuids.vm1,
+                                      {'status': 'failed'})
+        # Someone else's lease, or no worker while a live lease is held.
+        self.assertIsNone(db.host_evacuation_finish(
+            self.ctxt, task.uuid, 'w2', task.generation))
+        self.assertIsNone(db.host_evacuation_finish(
+            self.ctxt, task.uuid, None, task.generation))
+        done = db.host_evacuation_finish(self.ctxt, task.uuid, 'w1',
+                                         task.generation)
+        self.assertEqual(('completed_with_errors', 1, None),
+                         (done.status, done.failed_count, done.lease_owner))
+        self.assertIsNotNone(done.finished_at)
+        self.assertIsNone(db.host_evacuation_claim(
+            self.ctxt, task.uuid, 'w1', 60))
+
+    def test_retry_moves_the_generation_so_a_stale_close_fails(self):
+        task = self._running(_item(uuids.vm1, 'failed'))
+        read = task.generation
+        retried = db.host_evacuation_retry(self.ctxt, task.uuid,
+                                           [uuids.vm1])
+        self.assertEqual(read + 1, retried.generation)
+        self.assertEqual('pending', db.instance_evacuation_get(
+            self.ctxt, task.uuid, uuids.vm1).status)
+        db.instance_evacuation_update(self.ctxt, task.uuid, uuids.vm1,
+                                      {'status': 'succeeded'})
+        # The close read before the retry must not swallow it.
+        self.assertIsNone(db.host_evacuation_finish(
+            self.ctxt, task.uuid, 'w1', read))
+        self.assertEqual('completed', db.host_evacuation_finish(
+            self.ctxt, task.uuid, 'w1', retried.generation).status)
+        # Finished but open: a retry reopens it; closed: refused.
+        reopened = db.host_evacuation_retry(self.ctxt, task.uuid, [])
+        self.assertEqual(('pending', None),
+                         (reopened.status, reopened.finished_at))
+        db.host_evacuation_close(self.ctxt, task.uuid, 'forced up')
+        self.assertRaises(exception.HostFailureClosed,
+                          db.host_evacuation_retry, self.ctxt, task.uuid,
+                          [uuids.vm1])
+
+    def test_cancel_and_close_cancel_pending_in_one_write(self):
+        task = self._running(_item(uuids.vm1), _item(uuids.vm2, 'evacuating'))
+        cancelled, in_flight = db.host_evacuation_cancel(
+            self.ctxt, task.uuid, 'cancelled by admin')
+        self.assertEqual(('cancelled', 1, 1, task.generation + 1),
+                         (cancelled.status, cancelled.cancelled_count,
+                          in_flight, cancelled.generation))
+        self.assertEqual('cancelled by admin', db.instance_evacuation_get(
+            self.ctxt, task.uuid, uuids.vm1).last_error)
+        # Draining, still claimable until its close.
+        self.assertIsNotNone(db.host_evacuation_claim(
+            self.ctxt, task.uuid, 'w1', 60))
+        self.assertRaises(exception.HostEvacuationNotActive,
+                          db.host_evacuation_cancel, self.ctxt, task.uuid,
+                          'again')
+
+    def test_locks(self):
+        from nova_ha_ext.db import locks
+        self.assertTrue(locks.acquire(self.ctxt, 'cell:x', 'a', 30))
+        self.assertTrue(locks.acquire(self.ctxt, 'cell:x', 'a', 30))
+        self.assertFalse(locks.acquire(self.ctxt, 'cell:x', 'b', 30))
+        locks.release(self.ctxt, 'cell:x', 'b')
+        self.assertFalse(locks.acquire(self.ctxt, 'cell:x', 'b', 30))
+        locks.release(self.ctxt, 'cell:x', 'a')
+        self.assertTrue(locks.acquire(self.ctxt, 'cell:x', 'b', 30))
+        # An expired holder loses it.
+        self.assertTrue(locks.acquire(self.ctxt, 'cell:y', 'a', -1))
+        self.assertTrue(locks.acquire(self.ctxt, 'cell:y', 'b', 30))
+
+
+class TestTransitionsSQLite(_TransitionsDBTests, test.NoDBTestCase):
+    pass
+
+
+class TestTransitionsMySQL(_TransitionsDBTests, test.NoDBTestCase):
+    FIXTURE = test_fixtures.MySQLOpportunisticFixture
+
+
+class TestTransitionsPostgreSQL(_TransitionsDBTests, test.NoDBTestCase):
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture

@@ -4,6 +4,8 @@ from nova import context as nova_context
 from nova import test
 
 from nova_ha_ext import objects
+from oslo_utils import timeutils
+
 from nova_ha_ext.objects import host_evacuation
 from nova_ha_ext.objects import instance_evacuation
 from nova_ha_ext.tests import fixtures as ha_fixtures
@@ -24,6 +26,7 @@ class ObjectDBTestCase(test.NoDBTestCase):
 
     def make_task(self, host='compute1', status='pending', items=(),
                   **values):
+        values.setdefault('forced_down_at', timeutils.utcnow())
         task = host_evacuation.HostEvacuation(
             self.ctxt, host=host, status=status, selection='tagged',
             **values)

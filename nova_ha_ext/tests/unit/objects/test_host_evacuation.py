@@ -2,6 +2,7 @@
 
 from nova import exception as nova_exception
 from oslo_utils.fixture import uuidsentinel as uuids
+from oslo_utils import timeutils
 
 from nova_ha_ext import exception
 from nova_ha_ext.objects import host_evacuation
@@ -48,15 +49,19 @@ class TestHostEvacuation(base.ObjectDBTestCase):
             i.instance_uuid for i in HostEvacuation.get_by_uuid(
                 self.ctxt, first.uuid).instances])
 
-    def test_terminal_status_frees_host(self):
+    def test_closed_failure_frees_host(self):
         first = self.make_task()
         first.status = 'completed'
         first.save()
         self.assertFalse(first.is_active)
-        self.assertIsNone(
-            HostEvacuation.get_active_by_host(self.ctxt, 'compute1'))
+        self.assertTrue(first.is_open)
+        self.assertEqual(first.uuid, HostEvacuation.get_open_by_host(
+            self.ctxt, 'compute1').uuid)
+        self.assertEqual(0, first.close('forced up'))
+        self.assertFalse(first.is_open)
+        self.assertIsNone(first.close('again'))
         second = self.make_task()
-        self.assertEqual(second.uuid, HostEvacuation.get_active_by_host(
+        self.assertEqual(second.uuid, HostEvacuation.get_open_by_host(
             self.ctxt, 'compute1').uuid)
 
     def test_save_with_expected_status(self):
@@ -115,7 +120,8 @@ class TestHostEvacuationList(base.ObjectDBTestCase):
     def setUp(self):
         super().setUp()
         # Created in this order, so listed in the reverse one.
-        self.done = self.make_task('compute1', status='completed')
+        self.done = self.make_task('compute1', status='completed',
+                                   closed_at=timeutils.utcnow())
         self.active1 = self.make_task('compute1')
         self.active2 = self.make_task('compute2', status='running')
         self.cancelled = self.make_task('compute3', status='cancelled')

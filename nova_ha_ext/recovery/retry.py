@@ -1,0 +1,90 @@
+"""Retrying the failed instances of a host failure, and when it is unsafe.
+
+A retry is a new attempt: it needs the host failure still open (the host
+still forced down by a fenced force-down) and, per instance, no earlier
+attempt that may still create a guest.
+"""
+
+from nova import exception as nova_exception
+from nova import objects
+
+from nova_ha_ext import exception
+from nova_ha_ext.objects import fields
+from nova_ha_ext.recovery import compute_hosts
+from nova_ha_ext.recovery import host_lock
+
+_ITEM = fields.InstanceEvacuationStatus
+MIGRATION_FINAL = ('done', 'completed', 'failed', 'error')
+MIGRATION_FAILED = ('failed', 'error')
+
+
+def unsafe_reason(cctxt, item, instance=None):
+    """Why a new attempt for ``item`` may run a second guest, or None.
+
+    - its last migration has not ended: Nova may still create the guest;
+    - its last attempt failed after Nova placed the instance on the
+      destination (the instance's host moved): a guest may exist there.
+    """
+    migration = None
+    if item.migration_id is not None:
+        try:
+            migration = objects.Migration.get_by_id(cctxt, item.migration_id)
+        except nova_exception.MigrationNotFound:
+            migration = None
+    if migration is not None and migration.status not in MIGRATION_FINAL:
+        return ('its evacuation (migration %s) is still %s: Nova may still '
+                'create its guest. Wait for that migration to end.'
+                % (migration.uuid, migration.status))
+    if instance is None:
+        try:
+            instance = objects.Instance.get_by_uuid(cctxt, item.instance_uuid)
+        except nova_exception.InstanceNotFound:
+            return None
+    if (migration is not None and migration.status in MIGRATION_FAILED and
+            instance.host != item.source_host):
+        return placed_reason(migration, instance)
+    return None
+
+
+def placed_reason(migration, instance):
+    return ('Nova placed it on %s before its evacuation failed (migration '
+            '%s), so a guest may exist there; nova-ha-ext does not evacuate '
+            'it again. Recover it on %s (see the server\'s fault), e.g. '
+            'with a hard reboot or a rebuild.'
+            % (instance.host, migration.uuid, instance.host))
+
+
+def retry(context, task):
+    """Reopen ``task``'s failed items that are safe to try again.
+
+    :returns: the task, reopened.
+    :raises NothingToRetry, HostFailureClosed, HostNotForcedDown,
+        NothingRetryable, HostLockTimeout:
+    """
+    failed = [item for item in task.instances if item.status == _ITEM.FAILED]
+    if not failed:
+        raise exception.NothingToRetry(uuid=task.uuid)
+    if not task.is_open:
+        raise exception.HostFailureClosed(host=task.host, uuid=task.uuid)
+    compute_host = compute_hosts.find(context, task.host)
+    with host_lock.cell_lock(context, compute_host.cell_mapping.uuid,
+                             task.host):
+        # NOTE: under the lock no force-up can close the failure between
+        # these reads and the reopening write (which re-checks it too).
+        service = objects.Service.get_by_compute_host(
+            compute_host.context, task.host)
+        if not service.forced_down:
+            raise exception.HostNotForcedDown(host=task.host)
+        retryable, reasons = [], []
+        for item in failed:
+            reason = unsafe_reason(compute_host.context, item)
+            if reason:
+                reasons.append('instance %s: %s' % (item.instance_uuid,
+                                                    reason))
+            else:
+                retryable.append(item.instance_uuid)
+        if not retryable:
+            raise exception.NothingRetryable(uuid=task.uuid,
+                                             reasons=' '.join(reasons))
+        task.retry(retryable)
+    return task
