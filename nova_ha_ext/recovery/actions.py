@@ -145,12 +145,12 @@ def _force_down_locked(context, compute_host, fenced, reason, evacuate,
                           context, cell_uuid=compute_host.cell_mapping.uuid)}
         withheld = storm_guard.check(compute_host, also_down=open_hosts)
     items = selection_mod.select(compute_host.context, host, selection)
+    pending = any(item.status == _ITEM.PENDING for item in items)
     if withheld:
         for item in items:
             if item.status == _ITEM.PENDING:
                 item.status = _ITEM.CANCELLED
                 item.last_error = WITHHELD
-    pending = any(item.status == _ITEM.PENDING for item in items)
     if withheld and pending:
         status = _TASK.CANCELLED
     elif pending:

@@ -59,9 +59,13 @@ class HostListTest(base.HAFunctionalTestBase):
             {'host1': None, 'host2': evacuation.uuid, 'host3': None},
             by_host)
 
-        # Once the task is over the host has no active evacuation.
+        # The task's end does not close the host failure: the host keeps
+        # naming it until it is forced up.
         evacuation.status = ha_fields.HostEvacuationStatus.COMPLETED
         evacuation.save()
+        self.assertEqual(evacuation.uuid, {
+            h['host']: h['evacuation_uuid'] for h in self._hosts()}['host2'])
+        evacuation.close('forced up')
         self.assertIsNone(
             {h['host']: h['evacuation_uuid']
              for h in self._hosts()}['host2'])

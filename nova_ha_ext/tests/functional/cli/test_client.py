@@ -42,6 +42,7 @@ class ClientTest(base.CLITestBase):
         self.assertEqual([], ha.list_evacuations(status='running'))
         self.assertEqual('down', ha.get_host('host1')['state'])
 
+        self._repair('host1')
         up = ha.force_up('host1')
         self.assertEqual((False, False), (up['forced_down'],
                                            up['disabled']))

@@ -92,7 +92,10 @@ class FenceAgentTest(base.CLITestBase):
         self.assertEqual((codes.EC_STATUS_OFF, 'Status: OFF\n'),
                          (result.code, result.out), result)
 
-        # "on" waits for the evacuation, then forces the host up.
+        # "on" waits for the evacuation, then forces the host up (once
+        # its nova-compute is back and cleaned up after the evacuation).
+        self._wait_for_end(uuid)
+        self._repair('host1')
         result = self._agent(self._argv('on', 'host1'))
         self.assertEqual((codes.EC_OK, 'Success: host1 forced up\n'),
                          (result.code, result.out), result)

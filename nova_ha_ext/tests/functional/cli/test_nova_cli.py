@@ -133,9 +133,11 @@ class NovaCLITest(base.CLITestBase):
                           service['disabled_reason']))
         self.assertEqual('host1', self._host_of(server))
 
+        # "force" releases what the storm guard withheld, in the same
+        # host failure.
         result = self.nova_ok('ha-force-down', 'host1', '--fenced', '--force')
         uuid = self._uuid(result.out)
-        self.assertNotEqual(withheld, uuid)
+        self.assertEqual(withheld, uuid)
         self.assertEqual(uuid, _props(result.out)['evacuation_uuid'])
         self.assertIn('nova ha-evacuation-show %s' % uuid, result.out)
         self.assertEqual('completed',
@@ -152,7 +154,7 @@ class NovaCLITest(base.CLITestBase):
 
         rows = _rows(self.nova_ok('ha-host-list').out)
         self.assertEqual(
-            [['host1', 'down', 'True', 'True', '[nova-ha] IPMI off', '-'],
+            [['host1', 'down', 'True', 'True', '[nova-ha] IPMI off', uuid],
              ['host2', 'down', 'True', 'True']],
             [rows[1], rows[2][:4]])
         self.assertEqual(['host3', 'up', 'False', 'False', '-', '-'],
@@ -161,13 +163,12 @@ class NovaCLITest(base.CLITestBase):
         result = self.nova_ok('ha-evacuation-list', '--host', 'host1')
         rows = _rows(result.out)
         self.assertEqual([[uuid, 'host1', 'completed', '1', '1', '0', '0',
-                           '0', '0'],
-                          [withheld, 'host1', 'cancelled', '1', '0', '0', '0',
-                           '1', '0']], [row[:9] for row in rows[1:]])
+                           '0', '0']], [row[:9] for row in rows[1:]])
         rows = _rows(self.nova_ok('ha-evacuation-list', '--status',
                                   'cancelled').out)
-        self.assertEqual([withheld], [row[0] for row in rows[1:]])
+        self.assertEqual([], [row[0] for row in rows[1:]])
 
+        self._repair('host1')
         result = self.nova_ok('ha-force-up', 'host1')
         props = _props(result.out)
         self.assertEqual(('host1', 'False', 'False', '-'),

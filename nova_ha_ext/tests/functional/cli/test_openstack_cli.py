@@ -146,9 +146,11 @@ class HostCommandsTest(OpenStackCLITest):
         self.assertRegex(table, r'\| Host +\| State +\| Forced Down +\| '
                                 r'Disabled +\| Disabled Reason +\| '
                                 r'Evacuation +\|')
+        # The host failure stays open (and listed) until the force-up.
         self.assertRegex(table, r'\| host1 +\| down +\| True +\| True +\| '
-                                r'\[nova-ha\] IPMI off +\| None +\|')
+                                r'\[nova-ha\] IPMI off +\| %s +\|' % uuid)
 
+        self._repair('host1')
         up = self.json('ha', 'host', 'force', 'up', 'host1')
         self.assertEqual(
             {'host': 'host1', 'forced_down': False, 'disabled': False,

@@ -66,6 +66,13 @@ class RecoveryTestBase(base.HAFunctionalTestBase):
         """What fencing does to a host: it stops, for good."""
         self.computes[host].stop()
 
+    def _repair(self, host):
+        """The host is back: its nova-compute starts again and, as Nova's
+        does, destroys the evacuated guests and completes their
+        evacuation migrations (which lets a force-up through)."""
+        self.computes[host] = self.restart_compute_service(
+            self.computes[host])
+
     # -- /os-ha --------------------------------------------------------------
 
     def _put_host(self, host, check=(200, 202), api=None, **params):

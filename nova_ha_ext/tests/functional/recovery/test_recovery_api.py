@@ -193,8 +193,8 @@ class WorkerFailoverTest(base.RecoveryTestBase):
         # its instances twice.
         body = self._api_error(409, self._put_host, 'host1',
                                forced_down=False)
-        self.assertIn('cannot be forced up while its evacuation %s is '
-                      'running' % uuid, body['conflictingRequest']['message'])
+        self.assertIn('cannot be forced up while evacuation %s has' % uuid,
+                      body['conflictingRequest']['message'])
 
         self._start_ha_conductor('worker-2')
         evacuation = self._wait_for_evacuation(uuid)
@@ -209,6 +209,7 @@ class WorkerFailoverTest(base.RecoveryTestBase):
             self.assertEqual(1, len(migrations), server['name'])
         self.assertEqual([1, 1, 1], [item['attempts'] for item in
                                      evacuation['instances']])
+        self._repair('host1')
         self.assertEqual(200, self._put_host(
             'host1', forced_down=False).status)
 
