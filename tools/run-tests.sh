@@ -18,6 +18,19 @@ echo "== lint (ruff)"
 
 echo "== tests (stestr)"
 rc=0
+runs=$(mktemp -d)
+trap 'rm -rf "$runs"' EXIT
 "$venv/bin/stestr" run "$@" || rc=$?
-"$venv/bin/stestr" last --subunit | "$venv/bin/python" tools/test_summary.py
+"$venv/bin/stestr" last --subunit > "$runs/main.subunit"
+streams=("$runs/main.subunit")
+if [ $# -eq 0 ]; then
+    # Nova runs under eventlet or native threads: the fault-injection tier
+    # (races, stalls, kills) runs in the second mode too.
+    echo "== fault-injection tier with native threads (stestr)"
+    OS_NOVA_DISABLE_EVENTLET_PATCHING=1 "$venv/bin/stestr" run \
+        nova_ha_ext.tests.functional.faults || rc=$?
+    "$venv/bin/stestr" last --subunit > "$runs/threads.subunit"
+    streams+=("$runs/threads.subunit:native threads")
+fi
+"$venv/bin/python" tools/test_summary.py "${streams[@]}"
 exit $rc

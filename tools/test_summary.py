@@ -1,4 +1,8 @@
-"""Summarise a subunit v2 stream (stdin) per test tier.
+"""Summarise subunit v2 streams per test tier.
+
+Reads stdin, or the files named as arguments, each ``PATH`` or
+``PATH:LABEL``; a label (e.g. ``native threads``) names a second run of
+some tiers in another mode and is added to their tier names.
 
 Prints how many tests of each tier ran, passed, failed and were skipped
 (with each skip's reason, so a database test that could not reach its
@@ -17,6 +21,7 @@ BACKENDS = (('MySQL', 'MariaDB/MySQL'), ('PostgreSQL', 'PostgreSQL'),
 TIERS = (
     ('nova_ha_ext.tests.unit.db', 'database'),
     ('nova_ha_ext.tests.unit', 'unit'),
+    ('nova_ha_ext.tests.functional.faults', 'fault injection'),
     ('nova_ha_ext.tests.functional', 'functional'),
     ('nova.tests', 'nova (extension enabled)'),
 )
@@ -45,6 +50,7 @@ class _Collect(testtools.StreamResult):
 
     def __init__(self):
         super().__init__()
+        self.label = None
         self.counts = collections.defaultdict(collections.Counter)
         self.reasons = {}
         self.skips = []
@@ -54,6 +60,8 @@ class _Collect(testtools.StreamResult):
                file_bytes=None, **kwargs):
         if test_id is None:
             return
+        if self.label:
+            test_id = '%s [%s]' % (test_id, self.label)
         # NOTE: subunit sends a skip's reason as an attachment, possibly in
         # a packet of its own before the final status.
         if file_name == 'reason' and file_bytes:
@@ -69,25 +77,44 @@ class _Collect(testtools.StreamResult):
         if test_status == 'skip':
             self.skips.append((test_id, self.reasons.get(test_id, '')))
         if test_status in ('success', 'fail', 'skip', 'xfail', 'uxsuccess'):
-            self.counts[_tier(test_id)][test_status] += 1
+            tier = _tier(test_id)
+            if self.label:
+                tier = '%s (%s)' % (tier, self.label)
+            self.counts[tier][test_status] += 1
+
+
+def _read(result, source, label):
+    result.label = label
+    stream = subunit.ByteStreamToStreamResult(
+        source, non_subunit_name='stdout')
+    stream.run(result)
 
 
 def main():
     result = _Collect()
-    stream = subunit.ByteStreamToStreamResult(
-        sys.stdin.buffer, non_subunit_name='stdout')
     result.startTestRun()
-    stream.run(result)
+    if len(sys.argv) == 1:
+        _read(result, sys.stdin.buffer, None)
+    labels = []
+    for arg in sys.argv[1:]:
+        path, _sep, label = arg.partition(':')
+        with open(path, 'rb') as source:
+            _read(result, source, label or None)
+        if label:
+            labels.append(label)
     result.stopTestRun()
 
     total = collections.Counter()
     print('== summary by tier')
-    for tier in _tier_names():
+    tiers = list(_tier_names())
+    for label in labels:
+        tiers += ['%s (%s)' % (tier, label) for tier in _tier_names()]
+    for tier in tiers:
         counts = result.counts.get(tier)
         if not counts:
             continue
         total.update(counts)
-        print('  %-26s %4d passed, %d failed, %d skipped' % (
+        print('  %-34s %4d passed, %d failed, %d skipped' % (
             tier, counts['success'] + counts['xfail'],
             counts['fail'] + counts['uxsuccess'], counts['skip']))
     for test_id, reason in sorted(set(result.skips)):

@@ -305,7 +305,7 @@ def extension(cloud, servers):
     deadline = cloud._deadline()
     while True:
         task = host_evacuation.HostEvacuation.get_by_uuid(cloud.ctxt, uuid)
-        if not task.is_active:
+        if task.is_finished:
             break
         if time.monotonic() > deadline:
             raise BenchmarkError('evacuation %s still %s after %ds' % (

@@ -30,6 +30,7 @@ def evacuation(task):
         'started_at': _time(task.started_at),
         'finished_at': _time(task.finished_at),
         'closed_at': _time(task.closed_at),
+        'closed_reason': task.closed_reason,
     }
 
 
@@ -46,6 +47,7 @@ def _item(item):
         'original_vm_state': item.original_vm_state,
         'started_at': _time(item.started_at),
         'finished_at': _time(item.finished_at),
+        'call_window_ms': item.call_window_ms,
     }
 
 

@@ -131,11 +131,13 @@ class Client:
 
     def wait_for_evacuation(self, uuid, timeout, interval=2.0,
                             clock=time.monotonic, sleep=time.sleep):
-        """Poll a task until it is final; returns it, or None on timeout."""
+        """Poll a task until it is finished (nothing pending or in flight,
+        a cancelled one drained too); returns it, or None on timeout."""
         deadline = clock() + timeout
         while True:
             evacuation = self.get_evacuation(uuid)
-            if evacuation['status'] in FINAL_STATUSES:
+            if (evacuation['status'] in FINAL_STATUSES and
+                    evacuation.get('finished_at')):
                 return evacuation
             if clock() >= deadline:
                 return None

@@ -11,12 +11,14 @@ import logging
 import shlex
 import subprocess
 import sys
+import time
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading
 from keystoneauth1 import session as ks_session
 
 from nova_ha_ext import client
+from nova_ha_ext.client import exceptions
 from nova_ha_ext.fence import codes
 from nova_ha_ext.fence import metadata
 from nova_ha_ext.fence import options as opts_mod
@@ -131,13 +133,32 @@ def _on(ha, opts):
                 'stays forced down. Follow it with "openstack ha evacuation '
                 'show %s"' % (uuid, opts.plug, opts.evacuation_wait, uuid))
         LOG.info('Evacuation %s is %s', uuid, done['status'])
-    host = ha.force_up(opts.plug)
+    host = _force_up(ha, opts)
     if host.get('forced_down'):
         raise AgentError(codes.EC_WAITING_ON,
                          'Nova answered, but %s is still forced down' %
                          opts.plug)
     print('Success: %s forced up' % host['host'])
     return codes.EC_OK
+
+
+def _force_up(ha, opts, clock=time.monotonic, sleep=time.sleep):
+    """Force the host up; while Nova's guard refuses it because the
+    repaired host's nova-compute has not started yet (and cleaned up the
+    evacuated guests), wait for it, within ``evacuation_wait``."""
+    deadline = clock() + opts.evacuation_wait
+    while True:
+        try:
+            return ha.force_up(opts.plug)
+        except exceptions.Conflict as error:
+            if 'Restart nova-compute' not in error.message or (
+                    clock() >= deadline):
+                raise AgentError(codes.EC_WAITING_ON,
+                                 '%s stays forced down: %s' %
+                                 (opts.plug, error.message))
+            LOG.info('Waiting for nova-compute on %s: %s', opts.plug,
+                     error.message)
+            sleep(POLL_INTERVAL)
 
 
 def _monitor(ha, opts):

@@ -71,10 +71,12 @@ evacuation_summary = {
         'started_at': _timestamp,
         'finished_at': _timestamp,
         'closed_at': _timestamp,
+        'closed_reason': _nullable_string,
     },
     'required': ['uuid', 'host', 'status', 'selection', 'fenced', 'reason',
                  'withheld_reason', 'requested_by', 'counts', 'created_at',
-                 'updated_at', 'started_at', 'finished_at', 'closed_at'],
+                 'updated_at', 'started_at', 'finished_at', 'closed_at',
+                 'closed_reason'],
     'additionalProperties': False,
 }
 
@@ -93,10 +95,12 @@ _item = {
         'original_vm_state': _nullable_string,
         'started_at': _timestamp,
         'finished_at': _timestamp,
+        'call_window_ms': {'type': ['number', 'null'], 'minimum': 0},
     },
     'required': ['instance_uuid', 'status', 'attempts', 'source_host',
                  'dest_host', 'last_error', 'priority', 'server_group_uuid',
-                 'original_vm_state', 'started_at', 'finished_at'],
+                 'original_vm_state', 'started_at', 'finished_at',
+                 'call_window_ms'],
     'additionalProperties': False,
 }
 
