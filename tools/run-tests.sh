@@ -23,14 +23,22 @@ trap 'rm -rf "$runs"' EXIT
 "$venv/bin/stestr" run "$@" || rc=$?
 "$venv/bin/stestr" last --subunit > "$runs/main.subunit"
 streams=("$runs/main.subunit")
+# The fault-injection tier (races, stalls, kills) again: Nova runs under
+# eventlet or native threads, and the extension's records live on SQLite,
+# MariaDB/MySQL or PostgreSQL.
+fault_stage() {
+    local label=$1 file=$2
+    shift 2
+    echo "== fault-injection tier, $label (stestr)"
+    env "$@" "$venv/bin/stestr" run nova_ha_ext.tests.functional.faults \
+        || rc=$?
+    "$venv/bin/stestr" last --subunit > "$runs/$file.subunit"
+    streams+=("$runs/$file.subunit:$label")
+}
 if [ $# -eq 0 ]; then
-    # Nova runs under eventlet or native threads: the fault-injection tier
-    # (races, stalls, kills) runs in the second mode too.
-    echo "== fault-injection tier with native threads (stestr)"
-    OS_NOVA_DISABLE_EVENTLET_PATCHING=1 "$venv/bin/stestr" run \
-        nova_ha_ext.tests.functional.faults || rc=$?
-    "$venv/bin/stestr" last --subunit > "$runs/threads.subunit"
-    streams+=("$runs/threads.subunit:native threads")
+    fault_stage "native threads" threads OS_NOVA_DISABLE_EVENTLET_PATCHING=1
+    fault_stage "records on MariaDB" mysql NOVA_HA_FUNCTIONAL_DB=mysql
+    fault_stage "records on PostgreSQL" pg NOVA_HA_FUNCTIONAL_DB=postgresql
 fi
 "$venv/bin/python" tools/test_summary.py "${streams[@]}"
 exit $rc

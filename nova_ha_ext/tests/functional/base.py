@@ -12,6 +12,7 @@ import datetime
 import logging
 
 import fixtures
+from oslo_db.sqlalchemy import provision
 from oslo_utils import timeutils
 
 import nova.conf
@@ -23,6 +24,7 @@ from nova_ha_ext import conf as ha_conf
 from nova_ha_ext import objects as ha_objects
 from nova_ha_ext import paths
 from nova_ha_ext.tests import fixtures as ha_fixtures
+from nova_ha_ext.tests import provisioned_db
 
 CONF = nova.conf.CONF
 
@@ -71,7 +73,16 @@ class HAFunctionalTestBase(integrated_helpers._IntegratedTestBase):
         # NOTE: runs inside _IntegratedTestBase.setUp after Nova's own
         # ConfFixture, and before the API fixture loads the paste app.
         ha_conf.register_opts(CONF)
-        self.ha_db = self.useFixture(ha_fixtures.HADatabase())
+        url = None
+        db_type = provisioned_db.requested()
+        if db_type:
+            try:
+                url = self.useFixture(
+                    provisioned_db.ProvisionedDatabase(db_type)).url
+            except provision.BackendNotAvailable as error:
+                self.skipTest('%s=%s but that server is unreachable: %s' % (
+                    provisioned_db.ENV, db_type, error))
+        self.ha_db = self.useFixture(ha_fixtures.HADatabase(url=url))
         self.flags(connection=self.ha_db.url, group='nova_ha')
         self.flags(api_paste_config=paths.api_paste_config(), group='wsgi')
         super()._setup_services()
