@@ -5,6 +5,7 @@ still forced down by a fenced force-down) and, per instance, no earlier
 attempt that may still create a guest.
 """
 
+from nova.compute import vm_states
 from nova import exception as nova_exception
 from nova import objects
 
@@ -22,8 +23,8 @@ def unsafe_reason(cctxt, item, instance=None):
     """Why a new attempt for ``item`` may run a second guest, or None.
 
     - its last migration has not ended: Nova may still create the guest;
-    - its last attempt failed after Nova placed the instance on the
-      destination (the instance's host moved): a guest may exist there.
+    - its last attempt failed on the destination compute: see
+      :func:`failed_on_destination`.
     """
     migration = None
     if item.migration_id is not None:
@@ -31,7 +32,9 @@ def unsafe_reason(cctxt, item, instance=None):
             migration = objects.Migration.get_by_id(cctxt, item.migration_id)
         except nova_exception.MigrationNotFound:
             migration = None
-    if migration is not None and migration.status not in MIGRATION_FINAL:
+    if migration is None:
+        return None
+    if migration.status not in MIGRATION_FINAL:
         return ('its evacuation (migration %s) is still %s: Nova may still '
                 'create its guest. Wait for that migration to end.'
                 % (migration.uuid, migration.status))
@@ -40,18 +43,35 @@ def unsafe_reason(cctxt, item, instance=None):
             instance = objects.Instance.get_by_uuid(cctxt, item.instance_uuid)
         except nova_exception.InstanceNotFound:
             return None
-    if (migration is not None and migration.status in MIGRATION_FAILED and
-            instance.host != item.source_host):
-        return placed_reason(migration, instance)
+    if failed_on_destination(migration, instance):
+        return placed_reason(migration)
     return None
 
 
-def placed_reason(migration, instance):
-    return ('Nova placed it on %s before its evacuation failed (migration '
-            '%s), so a guest may exist there; nova-ha-ext does not evacuate '
-            'it again. Recover it on %s (see the server\'s fault), e.g. '
-            'with a hard reboot or a rebuild.'
-            % (instance.host, migration.uuid, instance.host))
+def failed_on_destination(migration, instance):
+    """Whether a failed evacuation may have left a guest on its destination.
+
+    The destination compute names itself on the migration when it starts
+    its claim; a failure it rolls back (no room, a late server-group
+    check) puts the instance's state back, any other (the spawn, or after
+    it, e.g. a reset-state during the spawn) leaves it ERROR, with the
+    instance record still on the failed host and perhaps a guest on the
+    destination.
+    """
+    return bool(migration.status in MIGRATION_FAILED and
+                migration.dest_compute and
+                migration.dest_compute != migration.source_compute and
+                instance.vm_state == vm_states.ERROR)
+
+
+def placed_reason(migration):
+    return ('its evacuation failed on destination %s (migration %s) after '
+            'that host took it on, so a guest may exist there; nova-ha-ext '
+            'does not evacuate it again. Check the server\'s fault and %s, '
+            'then recover it by hand (e.g. remove the guest left on %s, '
+            'reset the server\'s state and evacuate it).'
+            % (migration.dest_compute, migration.uuid,
+               migration.dest_compute, migration.dest_compute))
 
 
 def retry(context, task):

@@ -275,7 +275,7 @@ class HostEvacuationTask(base.TaskBase):
             elif migration.status in item_task.MIGRATION_DONE:
                 self._confirm(item, migration)
             elif migration.status in item_task.MIGRATION_FAILED:
-                self._nova_failed(item, migration)
+                self._nova_failed(item, migration, elapsed > timeout)
             elif elapsed > timeout:
                 # NOTE: never a second attempt while this one may still
                 # create a guest: the item fails, to be retried (by an
@@ -304,16 +304,26 @@ class HostEvacuationTask(base.TaskBase):
             self._attempt_failed(
                 item, 'no evacuation record within %d s' % timeout)
 
-    def _nova_failed(self, item, migration):
+    def _nova_failed(self, item, migration, timed_out):
         instance = self._instance(item)
         if instance is None:
             self._settle(item, _ITEM.SKIPPED,
                          'the instance was deleted while evacuating')
             return
-        if instance.host != item.source_host:
-            self._attempt_failed(
-                item, retry_mod.placed_reason(migration, instance),
-                final=True)
+        if instance.task_state is not None:
+            # NOTE: Nova marks the migration failed before it puts the
+            # instance's state back (or to ERROR): judge once it has.
+            if timed_out:
+                self._attempt_failed(
+                    item, 'migration %s failed and the instance still has '
+                    'task %s after %d s; not evacuated again while Nova may '
+                    'still act on it' % (migration.uuid, instance.task_state,
+                                         CONF.nova_ha.evacuation_timeout),
+                    final=True)
+            return
+        if retry_mod.failed_on_destination(migration, instance):
+            self._attempt_failed(item, retry_mod.placed_reason(migration),
+                                 final=True)
             return
         fault = _fault_message(self.cctxt, item.instance_uuid)
         self._attempt_failed(

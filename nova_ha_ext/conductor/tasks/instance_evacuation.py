@@ -159,9 +159,9 @@ class InstanceEvacuationTask(base.TaskBase):
         item = self.item
         migration = find_migration(self.context, item.instance_uuid,
                                    item.source_host)
-        if migration is not None and migration.status in MIGRATION_FAILED:
-            finish(item, _ITEM.FAILED,
-                   retry_mod.placed_reason(migration, instance))
+        if migration is not None and retry_mod.failed_on_destination(
+                migration, instance):
+            finish(item, _ITEM.FAILED, retry_mod.placed_reason(migration))
             return
         # Moved already: by an earlier attempt of a worker that died before
         # recording it, or by someone else. Never again.
