@@ -22,6 +22,11 @@ DEFAULT_TESTS = (
     'nova.tests.functional.test_legacy_v2_compatible_wrapper',
     'nova.tests.functional.test_metadata',
     'nova.tests.functional.wsgi.test_services',
+    # Nova's own force-up (PUT /os-services), which the extension's router
+    # watches to close host failures: its guard against `done`
+    # evacuations (its API samples read doc/ of Nova's source tree, which
+    # the wheel does not ship).
+    'nova.tests.functional.regressions.test_bug_1922053',
     'nova.tests.functional.wsgi.test_flavor_manage',
     # Evacuation as Nova does it (what the HA conductor calls), with the
     # extension's API and objects loaded: "<test>:<substring>" keeps only
