@@ -24,6 +24,7 @@ from nova import context as nova_context
 from nova import objects
 from nova.tests.functional.api import client
 from oslo_log import log as logging
+from oslo_serialization import jsonutils
 
 from nova_ha_ext import fault_points
 from nova_ha_ext.objects import fields
@@ -41,6 +42,10 @@ MIGRATION_DONE = ('done', 'completed')
 WAIT = 20
 #: Bound of a hold (stall, spawn): nothing stays blocked past it.
 HOLD = 45
+
+
+class Answer(collections.namedtuple('Answer', 'status body')):
+    """An API answer: HTTP status and decoded JSON body (or None)."""
 
 
 def wait_until(predicate, timeout, message):
@@ -401,7 +406,7 @@ class FaultTestBase(base.RecoveryTestBase):
     def _concurrently(self, *calls, timeout=WAIT * 2):
         """Run ``calls`` in threads released together by a barrier.
 
-        :returns: per call, its result or the exception it raised.
+        :returns: the calls' results, in order.
         """
         barrier = threading.Barrier(len(calls))
         results = [None] * len(calls)
@@ -420,10 +425,13 @@ class FaultTestBase(base.RecoveryTestBase):
         for thread in threads:
             thread.join(timeout)
             self.assertFalse(thread.is_alive(), 'a concurrent call hung')
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
         return results
 
     def _in_thread(self, call):
-        """Start ``call`` in a thread; returns (thread, result holder)."""
+        """Start ``call`` in a thread; :meth:`_join` it for its result."""
         result = {}
 
         def run():
@@ -436,22 +444,54 @@ class FaultTestBase(base.RecoveryTestBase):
         thread.start()
         return thread, result
 
-    @staticmethod
-    def _status_of(outcome):
-        """HTTP status of an API call's outcome (response or exception)."""
-        if isinstance(outcome, client.OpenStackApiException):
-            return outcome.response.status_code
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome.status
+    def _join(self, started, timeout=WAIT):
+        thread, result = started
+        thread.join(timeout)
+        self.assertFalse(thread.is_alive(), 'a call never returned')
+        if 'error' in result:
+            raise result['error']
+        return result['value']
 
-    def _force_up(self, host, check=(200,)):
-        return self._put_host(host, check=check, forced_down=False)
+    def _call(self, method, url, body=None, raw=None, api=None):
+        """One API request, whatever its answer: an :class:`Answer`.
 
-    def _action(self, uuid, action, check=(202,)):
-        return self.admin_api.api_post(
-            '/os-ha/evacuations/%s/action' % uuid, {action: None},
-            check_response_status=list(check))
+        ``raw`` is sent as the body text as is (e.g. JSON no client would
+        produce).
+        """
+        api = api or self.admin_api
+        kwargs = {'method': method, 'check_response_status': None}
+        if body is not None or raw is not None:
+            kwargs['body'] = raw if raw is not None else jsonutils.dumps(body)
+            kwargs['headers'] = {'Content-Type': 'application/json'}
+        response = api.api_request(url, **kwargs)
+        return Answer(response.status_code,
+                      response.json() if response.content else None)
+
+    def _host_call(self, host, api=None, **params):
+        """PUT /os-ha/hosts/{host} with ``params`` as its host object."""
+        return self._call('PUT', '/os-ha/hosts/%s' % host,
+                          {'host': params}, api=api)
+
+    def _fence_call(self, host, **params):
+        """The fence agent's call: force down, fencing attested."""
+        return self._host_call(host, forced_down=True, fenced=True, **params)
+
+    def _evacuation_action(self, uuid, action):
+        return self._call('POST', '/os-ha/evacuations/%s/action' % uuid,
+                          {action: None})
+
+    def assertAnswer(self, answer, status, fault=None, words=()):
+        """``answer`` has ``status``; for an error, the fault body
+        ``fault`` whose message holds each of ``words`` (any case)."""
+        self.assertEqual(status, answer.status,
+                         'unexpected answer: %s' % (answer.body,))
+        if fault is None:
+            return answer.body
+        self.assertIn(fault, answer.body or {}, answer.body)
+        message = answer.body[fault]['message']
+        for word in words:
+            self.assertIn(word.lower(), message.lower(), message)
+        return message
 
     def _tasks(self, host=None):
         url = '/os-ha/evacuations'
