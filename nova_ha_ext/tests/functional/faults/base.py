@@ -79,7 +79,7 @@ class Probe:
         self.reached.set()
         return True
 
-    def wait(self, timeout=WAIT):
+    def wait(self, timeout=10):
         """Wait for a matching hit; fail clearly when there is none."""
         if not self.reached.wait(timeout):
             raise AssertionError(
