@@ -16,6 +16,7 @@ pass because its fault was never injected.
 """
 
 import collections
+import random
 import threading
 import time
 
@@ -396,6 +397,25 @@ class FaultTestBase(base.RecoveryTestBase):
         return self.faults.add(Kill(
             point, worker_id, lambda: self.workers[worker_id].kill(),
             when=when, times=times))
+
+    def slow_service_writes(self, max_delay=0.03):
+        """Nova's service record writes take up to ``max_delay`` seconds,
+        as round trips to a networked database do.
+
+        Under eventlet an in-process SQLite write never yields, so two API
+        calls released together would still run one after the other; with
+        this each yields at the write, for a time drawn from a generator
+        seeded with the test's id (different interleavings, reproducible).
+        """
+        real_save = objects.Service.save
+        delays = random.Random(self.id())
+
+        def save(service, *args, **kwargs):
+            time.sleep(delays.uniform(0, max_delay))
+            return real_save(service, *args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.Service.save', save))
 
     @staticmethod
     def worker_is(worker_id):
