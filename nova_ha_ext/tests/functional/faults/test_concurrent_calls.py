@@ -43,8 +43,7 @@ class StormGuardRaceTest(base.FaultTestBase):
         return withheld
 
     def _boot_failed_hosts(self, tags=(base.TAG,)):
-        servers = {host: self._boot('vm-' + host, host, tags=tags)
-                   for host in self.FAILED}
+        servers = self._boot_on(self.FAILED, tags)
         for host in self.FAILED:
             self._fence(host)
         return servers
@@ -74,8 +73,8 @@ class StormGuardRaceTest(base.FaultTestBase):
                 self.assertAnswer(self._host_call(host, forced_down=False),
                                   200)
         for server in servers.values():
-            self.admin_api.api_put('/servers/%s/tags/%s' % (
-                server['id'], base.TAG), None)
+            self.assertIn(self._call('PUT', '/servers/%s/tags/%s' % (
+                server['id'], base.TAG)).status, (201, 204))
         answers = self._concurrently(*self._fence_calls())
         self._assert_one_withheld(servers, answers, 'with instances')
         self.assert_invariants()

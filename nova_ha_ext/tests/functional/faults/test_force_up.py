@@ -25,8 +25,8 @@ class ForceUpAfterEvacuationTest(base.FaultTestBase):
         self.assertAnswer(answer, 409, 'conflictingRequest',
                           ['restart nova-compute'])
         service = self._service('host1')
-        self.assertEqual((True, True), (service['forced_down'],
-                                        service['disabled']))
+        self.assertEqual((True, 'disabled'), (service['forced_down'],
+                                              service['status']))
         self.assertIsNone(self._evacuation(uuid)['closed_at'])
         # Nova's own API refuses it too, for the same reason.
         answer = self._call('PUT', '/os-services/%s' % service['id'],
