@@ -44,9 +44,10 @@ class HarnessTest(base.FaultTestBase):
             self.current_violations())
         base.wait_until(lambda: self.monitor.violations, base.WAIT,
                         'the monitor missed the violation')
+        del self.computes['host2'].manager.driver.instances[server['id']]
+        self.monitor.stop()
         self.assertRaises(AssertionError, self.monitor.check)
         self.monitor.violations.clear()
-        del self.computes['host2'].manager.driver.instances[server['id']]
 
     def test_unreached_fault_point_fails_clearly(self):
         probe = self.observe('worker.poll', self.worker_is('nobody'))

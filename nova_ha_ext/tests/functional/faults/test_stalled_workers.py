@@ -49,6 +49,25 @@ class DeadWorkerTest(base.FaultTestBase):
         return [n for n in self._notifications('ha.evacuation.end')
                 if n['payload']['nova_object.data']['uuid'] == uuid]
 
+    def test_worker_dead_before_recording_its_evacuation(self):
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        # Nova accepted the evacuation; the worker dies before writing
+        # down which migration is its own.
+        kill = self.kill_at('worker.after_evacuate', 'worker-1')
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        kill.wait()
+        self.assertTrue(kill.dead.wait(base.WAIT), 'worker-1 never died')
+
+        self._start_ha_conductor('worker-2')
+        item = self._wait_for_item(uuid, server['id'], ['succeeded'],
+                                   timeout=base.WAIT)
+        self.assertEqual(1, len(self._migrations(server['id'])),
+                         'evacuated again by the worker that took over')
+        self.assertEqual(item['dest_host'], self._host_of(server))
+        self.assertEqual(1, item['attempts'])
+        self.assert_invariants()
+
     def test_cancelled_task_of_a_dead_worker_is_finished_by_another(self):
         self.flags(max_parallel=1, group='nova_ha')
         servers = [self._boot('vm%d' % i, 'host1', tags=[base.TAG])
@@ -69,7 +88,7 @@ class DeadWorkerTest(base.FaultTestBase):
                                self.worker_is('worker-2'))
         self._start_ha_conductor('worker-2')
         # Worker 2 must take the draining task over after the lease.
-        claimed.wait()
+        claimed.wait(base.WAIT)
         self.spawns.release()
 
         evacuation = self._wait_for_end(uuid, timeout=base.WAIT)
