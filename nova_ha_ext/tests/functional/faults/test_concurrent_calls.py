@@ -143,7 +143,7 @@ class ForceDownUpRaceTest(base.FaultTestBase):
             'status': 'disabled', 'disabled_reason': reason})
         for host, operator_reason in (('host1', None), ('host2', reason)):
             self._fence(host)
-            for round_ in range(4):
+            for round_ in range(3):
                 down, up = self._concurrently(
                     functools.partial(self._fence_call, host,
                                       evacuate='none'),

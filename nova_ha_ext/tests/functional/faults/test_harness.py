@@ -15,7 +15,7 @@ class HarnessTest(base.FaultTestBase):
         self._fence('host1')
         uuid = self._force_down('host1').body['host']['evacuation']['uuid']
 
-        dest = self.spawns.wait_entered(server['id'])
+        _, dest = self.spawns.wait_entered(server['id'])
         self.assertNotEqual('host1', dest)
         self._wait_for_item(uuid, server['id'], ['evacuating'])
         # Held: no guest on a live host yet, Nova's migration in flight.

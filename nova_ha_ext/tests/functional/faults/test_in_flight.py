@@ -17,7 +17,7 @@ class SlowEvacuationTest(base.FaultTestBase):
         self.spawns.hold(server['id'])
         self._fence('host1')
         uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
-        dest = self.spawns.wait_entered(server['id'])
+        _, dest = self.spawns.wait_entered(server['id'])
         first = self._migrations(server['id'])[0]
 
         # Twice the timeout with Nova's evacuation still in flight: its
@@ -85,9 +85,7 @@ class CancelInFlightTest(base.FaultTestBase):
         self.spawns.hold()
         self._fence('host1')
         uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
-        moving = base.wait_until(
-            lambda: self.spawns.entered, base.WAIT,
-            'no evacuation reached a destination')[0][0]
+        moving, _ = self.spawns.wait_entered()
         waiting = [s['id'] for s in servers if s['id'] != moving][0]
         self._wait_for_item(uuid, moving, ['evacuating'])
 
@@ -122,7 +120,7 @@ class NovaFailsLateTest(base.FaultTestBase):
         self.spawns.hold(server['id'])
         self._fence('host1')
         uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
-        dest = self.spawns.wait_entered(server['id'])
+        _, dest = self.spawns.wait_entered(server['id'])
         self.admin_api.post_server_action(
             server['id'], {'os-resetState': {'state': 'error'}})
         self.spawns.release(server['id'])

@@ -75,9 +75,7 @@ class DeadWorkerTest(base.FaultTestBase):
         self.spawns.hold()
         self._fence('host1')
         uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
-        moving = base.wait_until(
-            lambda: self.spawns.entered, base.WAIT,
-            'no evacuation reached a destination')[0][0]
+        moving, _ = self.spawns.wait_entered()
         waiting = [s['id'] for s in servers if s['id'] != moving][0]
         self._wait_for_item(uuid, moving, ['evacuating'])
         self.assertAnswer(self._evacuation_action(uuid, 'cancel'), 202)
