@@ -61,8 +61,8 @@ class Probe:
         if not self.reached.wait(timeout):
             raise AssertionError(
                 'fault point %r was not reached (with the test\'s condition) '
-                'within %d s: the code under test never calls '
-                'fault_points.hit(%r, ...) there' % (
+                'within %d s: either the code under test does not call '
+                'fault_points.hit(%r, ...), or it never got there' % (
                     self.point, timeout, self.point))
         return self.hits[0]
 
