@@ -13,9 +13,27 @@ monitor samples the safety invariants during the whole test.
 A fault point the code under test never hits fails the test (the waits for
 ``reached`` time out with a message naming the point): a scenario must not
 pass because its fault was never injected.
+
+What the tests need from the production code, beyond the behaviour each
+asserts:
+
+- the fault points of :mod:`nova_ha_ext.fault_points`, at the names and
+  with the keyword arguments its docstring lists (worker points with
+  ``worker_id``; ``api.force_down.locked``/``recorded`` and
+  ``api.force_up.locked`` with ``host``);
+- a few distinctive words in the messages of refusals (any case):
+  "restart nova-compute" (force-up while ``done`` evacuation migrations
+  remain), "in flight" (force-up while an item is evacuating), "closed"
+  (retry of a closed host failure), "reason" (the 400 on an unencodable
+  reason), and the messages the API already has: "no failed instance",
+  "can no longer be cancelled"; an item failed because Nova's rebuild
+  failed at its destination names that host, one failed on its timeout
+  names its migration or says "not confirmed", a deleted instance's
+  skipped item says "deleted".
 """
 
 import collections
+import random
 import threading
 import time
 
@@ -23,303 +41,19 @@ import fixtures
 from nova import context as nova_context
 from nova import objects
 from nova.tests.functional.api import client
-from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
-from nova_ha_ext import fault_points
 from nova_ha_ext.objects import fields
+from nova_ha_ext.tests.functional.faults import fixtures as fault_fixtures
 from nova_ha_ext.tests.functional.recovery import base
 
-LOG = logging.getLogger(__name__)
 TAG = base.TAG
-
 _TASK = fields.HostEvacuationStatus
 _ITEM = fields.InstanceEvacuationStatus
-#: Nova's migration statuses after which an evacuation creates nothing more.
-MIGRATION_FINAL = ('done', 'completed', 'failed', 'error')
-MIGRATION_DONE = ('done', 'completed')
-#: Bound of every wait for something the test itself set in motion.
-WAIT = 20
-#: Bound of a hold (stall, spawn): nothing stays blocked past it.
-HOLD = 45
-
-
-class Answer(collections.namedtuple('Answer', 'status body')):
-    """An API answer: HTTP status and decoded JSON body (or None)."""
-
-
-def wait_until(predicate, timeout, message):
-    """Poll ``predicate`` until it returns a true value; return it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError('%s (after %.0f s)' % (
-                message() if callable(message) else message, timeout))
-        time.sleep(0.05)
-
-
-# -- fault points ------------------------------------------------------------
-
-class Probe:
-    """Records the hits of a fault point that match ``when(**context)``."""
-
-    def __init__(self, point, when=None):
-        self.point = point
-        self.when = when or (lambda **context: True)
-        self.reached = threading.Event()
-        self.hits = []
-
-    def __call__(self, name, **context):
-        if not self.when(**context):
-            return False
-        self.hits.append(context)
-        self.reached.set()
-        return True
-
-    def wait(self, timeout=10):
-        """Wait for a matching hit; fail clearly when there is none."""
-        if not self.reached.wait(timeout):
-            raise AssertionError(
-                'fault point %r was not reached (with the test\'s condition) '
-                'within %d s: the code under test never calls '
-                'fault_points.hit(%r, ...) there' % (
-                    self.point, timeout, self.point))
-        return self.hits[0]
-
-
-class Stall(Probe):
-    """Blocks the first ``times`` matching hits until :meth:`release`.
-
-    Later hits are recorded and let through. A stalled hit returns on its
-    own after ``timeout`` seconds (logged), so nothing hangs for ever.
-    """
-
-    def __init__(self, point, when=None, times=1, timeout=HOLD):
-        super().__init__(point, when)
-        self.times = times
-        self.timeout = timeout
-        self.stalled = 0
-        self.expired = False
-        self._released = threading.Event()
-        self._lock = threading.Lock()
-
-    def __call__(self, name, **context):
-        if not super().__call__(name, **context):
-            return False
-        with self._lock:
-            if self._released.is_set() or self.stalled >= self.times:
-                return True
-            self.stalled += 1
-        LOG.info('Fault point %s stalled (%s)', name, context)
-        if not self._released.wait(self.timeout):
-            self.expired = True
-            LOG.warning('Stall at %s expired after %d s unreleased', name,
-                        self.timeout)
-        return True
-
-    def release(self):
-        self._released.set()
-
-
-class Kill(Probe):
-    """Kills a worker at a fault point: raises ``fault_points.Killed`` in
-    the thread that hit it, and crashes the worker's service from another
-    thread (its leases left to expire)."""
-
-    def __init__(self, point, worker_id, crash, when=None, times=1):
-        when = when or (lambda **context: True)
-        super().__init__(point, lambda **context: (
-            context.get('worker_id') == worker_id and when(**context)))
-        self.worker_id = worker_id
-        self.times = times
-        self.fired = 0
-        #: Set once the worker's service is down.
-        self.dead = threading.Event()
-        self._crash = crash
-        self._lock = threading.Lock()
-
-    def __call__(self, name, **context):
-        if not super().__call__(name, **context):
-            return False
-        with self._lock:
-            if self.fired >= self.times:
-                return True
-            self.fired += 1
-        LOG.info('Fault point %s kills worker %s', name, self.worker_id)
-        # NOTE: not from this thread: the crash joins the worker's threads,
-        # this one among them.
-        threading.Thread(target=self._kill, daemon=True).start()
-        raise fault_points.Killed()
-
-    def _kill(self):
-        try:
-            self._crash()
-        except BaseException:  # noqa: B036 -- Killed comes back from joins
-            LOG.debug('Worker %s crashed', self.worker_id, exc_info=True)
-        finally:
-            self.dead.set()
-
-
-class FaultPoints(fixtures.Fixture):
-    """Hooks at fault points for one test; every stall released and every
-    hook cleared at cleanup."""
-
-    def _setUp(self):
-        fault_points.clear()
-        self._handlers = collections.defaultdict(list)
-        self._stalls = []
-        self.addCleanup(fault_points.clear)
-        self.addCleanup(self.release_all)
-
-    def add(self, handler):
-        handlers = self._handlers[handler.point]
-        handlers.append(handler)
-
-        def hook(name, **context):
-            for each in list(handlers):
-                each(name, **context)
-
-        fault_points.set_hook(handler.point, hook)
-        if isinstance(handler, Stall):
-            self._stalls.append(handler)
-        return handler
-
-    def release_all(self):
-        for stall in self._stalls:
-            stall.release()
-
-
-# -- hypervisors ------------------------------------------------------------
-
-class SpawnHold(fixtures.Fixture):
-    """Keeps ``FakeDriver.spawn`` open for chosen instances until released.
-
-    Patches the class (MediumFakeDriver inherits it), so every fake host
-    is covered, including a compute restarted during the test. A held
-    spawn blocks before the guest exists; it goes on by itself after
-    ``timeout`` seconds, and every hold is released at cleanup.
-    """
-
-    _ALL = object()
-
-    def __init__(self, timeout=HOLD):
-        super().__init__()
-        self.timeout = timeout
-        self._lock = threading.Lock()
-        self._gates = {}
-        #: (instance uuid, host) of every spawn that was held.
-        self.entered = []
-        self.expired = []
-
-    def _setUp(self):
-        from nova.virt import fake
-
-        real_spawn = fake.FakeDriver.spawn
-        holder = self
-
-        def spawn(driver, context, instance, *args, **kwargs):
-            holder._wait(instance.uuid, driver._host)
-            return real_spawn(driver, context, instance, *args, **kwargs)
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.virt.fake.FakeDriver.spawn', spawn))
-        self.addCleanup(self.release)
-
-    def _wait(self, uuid, host):
-        with self._lock:
-            gate = self._gates.get(uuid) or self._gates.get(self._ALL)
-            if gate is None or gate.is_set():
-                return
-            self.entered.append((uuid, host))
-        LOG.info('Spawn of %s on %s held', uuid, host)
-        if not gate.wait(self.timeout):
-            self.expired.append(uuid)
-            LOG.warning('Spawn of %s on %s held past %d s: going on',
-                        uuid, host, self.timeout)
-
-    def hold(self, *uuids):
-        """Hold the spawns of ``uuids`` (of every instance when none)."""
-        with self._lock:
-            for uuid in uuids or (self._ALL,):
-                self._gates[uuid] = threading.Event()
-
-    def release(self, *uuids):
-        """Let the spawns of ``uuids`` (of every held one when none) go."""
-        with self._lock:
-            gates = ([self._gates[u] for u in uuids if u in self._gates]
-                     if uuids else list(self._gates.values()))
-        for gate in gates:
-            gate.set()
-
-    def hosts(self, uuid):
-        return [host for held, host in self.entered if held == uuid]
-
-    def wait_entered(self, uuid, timeout=WAIT):
-        """Wait until a spawn of ``uuid`` is held; return its host."""
-        hosts = wait_until(
-            lambda: self.hosts(uuid), timeout,
-            'no spawn of instance %s was held: its evacuation never '
-            'reached a destination' % uuid)
-        return hosts[0]
-
-
-# -- invariants --------------------------------------------------------------
-
-class InvariantMonitor(fixtures.Fixture):
-    """Samples the safety invariants every ``interval`` seconds.
-
-    Read from Nova's records and the fake hypervisors, not from the
-    extension's rows:
-
-    - an instance runs on at most one live (not fenced) host;
-    - at most one evacuation of an instance is in flight (migration not
-      final) at a time;
-    - at most one evacuation of an instance off one host ended done.
-    """
-
-    def __init__(self, test, interval=0.05):
-        super().__init__()
-        self.test = test
-        self.interval = interval
-        #: message -> first time seen; kept in the order seen.
-        self.violations = collections.OrderedDict()
-        self.samples = 0
-        self.errors = 0
-        self._stop = threading.Event()
-        self._thread = None
-
-    def _setUp(self):
-        self._thread = threading.Thread(
-            target=self._loop, name='invariant-monitor', daemon=True)
-        self._thread.start()
-        self.addCleanup(self.stop)
-
-    def stop(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                for violation in self.test.current_violations():
-                    self.violations.setdefault(violation, time.monotonic())
-                self.samples += 1
-            except Exception:
-                # NOTE: a sample racing the teardown of the services; the
-                # final check in assert_invariants reads again anyway.
-                self.errors += 1
-                LOG.debug('Invariant sample failed', exc_info=True)
-            self._stop.wait(self.interval)
-
-    def check(self):
-        if self.violations:
-            raise AssertionError(
-                'safety invariants violated during the test:\n  ' +
-                '\n  '.join(self.violations))
+MIGRATION_FINAL = fault_fixtures.MIGRATION_FINAL
+WAIT = fault_fixtures.WAIT
+HOLD = fault_fixtures.HOLD
+wait_until = fault_fixtures.wait_until
 
 
 # -- the test base -----------------------------------------------------------
@@ -339,9 +73,9 @@ class FaultTestBase(base.RecoveryTestBase):
         # test is about it; retries quick; leases short enough that a
         # takeover happens within seconds.
         self.flags(evacuation_timeout=60, group='nova_ha')
-        self.faults = self.useFixture(FaultPoints())
-        self.spawns = self.useFixture(SpawnHold())
-        self.monitor = self.useFixture(InvariantMonitor(self))
+        self.faults = self.useFixture(fault_fixtures.FaultPoints())
+        self.spawns = self.useFixture(fault_fixtures.SpawnHold())
+        self.monitor = self.useFixture(fault_fixtures.InvariantMonitor(self))
         self.addCleanup(self._check_monitor)
 
     def _check_monitor(self):
@@ -349,6 +83,19 @@ class FaultTestBase(base.RecoveryTestBase):
         self.monitor.check()
 
     # -- services -------------------------------------------------------
+
+    def _boot_on(self, hosts, tags=(TAG,)):
+        """One server per host, booted together: {host: server}."""
+        created = {}
+        for host in hosts:
+            server = self._build_server(
+                name='vm-' + host, networks='none', az='nova:%s' % host,
+                flavor_id=self.default_flavor_id)
+            if tags:
+                server['tags'] = list(tags)
+            created[host] = self.admin_api.post_server({'server': server})
+        return {host: self._wait_for_state_change(server, 'ACTIVE')
+                for host, server in created.items()}
 
     def _start_ha_conductor(self, worker_id='worker-1'):
         worker = super()._start_ha_conductor(worker_id)
@@ -386,16 +133,36 @@ class FaultTestBase(base.RecoveryTestBase):
 
     def stall(self, point, when=None, times=1, timeout=HOLD):
         """Stall the first ``times`` hits of ``point`` matching ``when``."""
-        return self.faults.add(Stall(point, when, times, timeout))
+        return self.faults.add(
+            fault_fixtures.Stall(point, when, times, timeout))
 
     def observe(self, point, when=None):
-        return self.faults.add(Probe(point, when))
+        return self.faults.add(fault_fixtures.Probe(point, when))
 
     def kill_at(self, point, worker_id, when=None, times=1):
         """Kill worker ``worker_id`` at its first hit of ``point``."""
-        return self.faults.add(Kill(
+        return self.faults.add(fault_fixtures.Kill(
             point, worker_id, lambda: self.workers[worker_id].kill(),
             when=when, times=times))
+
+    def slow_service_writes(self, max_delay=0.03):
+        """Nova's service record writes take up to ``max_delay`` seconds,
+        as round trips to a networked database do.
+
+        Under eventlet an in-process SQLite write never yields, so two API
+        calls released together would still run one after the other; with
+        this each yields at the write, for a time drawn from a generator
+        seeded with the test's id (different interleavings, reproducible).
+        """
+        real_save = objects.Service.save
+        delays = random.Random(self.id())
+
+        def save(service, *args, **kwargs):
+            time.sleep(delays.uniform(0, max_delay))
+            return real_save(service, *args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.Service.save', save))
 
     @staticmethod
     def worker_is(worker_id):
@@ -464,7 +231,7 @@ class FaultTestBase(base.RecoveryTestBase):
             kwargs['body'] = raw if raw is not None else jsonutils.dumps(body)
             kwargs['headers'] = {'Content-Type': 'application/json'}
         response = api.api_request(url, **kwargs)
-        return Answer(response.status_code,
+        return fault_fixtures.Answer(response.status_code,
                       response.json() if response.content else None)
 
     def _host_call(self, host, api=None, **params):
@@ -575,13 +342,15 @@ class FaultTestBase(base.RecoveryTestBase):
             by_instance[migration.instance_uuid].append(migration)
         return by_instance
 
-    def current_violations(self):
+    def current_violations(self, read_migrations=True):
         """The safety invariants broken right now, as messages."""
         found = []
         for uuid, hosts in self.live_guests().items():
             if len(hosts) > 1:
                 found.append('instance %s runs on %d live hosts: %s' % (
                     uuid, len(hosts), sorted(hosts)))
+        if not read_migrations:
+            return found
         for uuid, migrations in self._all_evacuation_migrations().items():
             open_ = [m for m in migrations
                      if m.status not in MIGRATION_FINAL]
@@ -592,7 +361,7 @@ class FaultTestBase(base.RecoveryTestBase):
                        sorted((m.uuid, m.status) for m in open_)))
             done = collections.Counter(
                 m.source_compute for m in migrations
-                if m.status in MIGRATION_DONE)
+                if m.status in fault_fixtures.MIGRATION_DONE)
             for source, count in done.items():
                 if count > 1:
                     found.append(

@@ -1,0 +1,114 @@
+"""The host comes back: force-up and un-forcing versus what remains of its
+failure (evacuated guests on its disks, retries waiting, closed records)."""
+
+import time
+
+from nova_ha_ext.tests.functional.faults import base
+
+
+class ForceUpAfterEvacuationTest(base.FaultTestBase):
+
+    def test_force_up_refused_until_nova_compute_restarted(self):
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        evacuation = self._wait_for_evacuation(uuid)
+        self.assertEqual('completed', evacuation['status'], evacuation)
+        dest = self._host_of(server)
+        self.assertNotEqual('host1', dest)
+        # The repaired host still has the evacuated guest on its disks;
+        # only its nova-compute, at start, destroys it.
+        self.assertEqual(['done'],
+                         [m.status for m in self._migrations(server['id'])])
+
+        answer = self._host_call('host1', forced_down=False)
+        self.assertAnswer(answer, 409, 'conflictingRequest',
+                          ['restart nova-compute'])
+        service = self._service('host1')
+        self.assertEqual((True, 'disabled'), (service['forced_down'],
+                                              service['status']))
+        self.assertIsNone(self._evacuation(uuid)['closed_at'])
+        # Nova's own API refuses it too, for the same reason.
+        answer = self._call('PUT', '/os-services/%s' % service['id'],
+                            {'forced_down': False})
+        self.assertAnswer(answer, 400)
+        self.assertTrue(self._service('host1')['forced_down'])
+
+        self._restart_compute('host1')
+        self.assertEqual(['completed'],
+                         [m.status for m in self._migrations(server['id'])])
+        self.assertNotIn(server['id'],
+                         self.computes['host1'].manager.driver.instances)
+
+        host = self.assertAnswer(
+            self._host_call('host1', forced_down=False), 200)['host']
+        self.assertEqual((False, False), (host['forced_down'],
+                                          host['disabled']))
+        self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
+        self.assertEqual(dest, self._host_of(server))
+        self.assert_invariants()
+
+
+class UnforcedThroughNovaTest(base.FaultTestBase):
+
+    def test_retries_waiting_are_cancelled_when_nova_unforces_the_host(self):
+        self.flags(max_attempts=3, retry_backoff=2, group='nova_ha')
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self._disable_others()
+        # Dead (no heartbeat for long), so Nova itself would evacuate it
+        # once un-forced: only the extension can keep it where it is.
+        self._mark_host_down('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        # The first attempt failed (no valid host); the retry waits.
+        self._wait_for_items(uuid, lambda items: (
+            items[0]['status'] == 'pending' and items[0]['attempts'] == 1
+            and items[0]['last_error']), timeout=base.WAIT)
+        migrations = len(self._migrations(server['id']))
+
+        # An operator un-forces the host through Nova, not /os-ha: the host
+        # failure is no longer attested, its retries must not run.
+        service = self._service('host1')
+        self.admin_api.put_service(service['id'], {'forced_down': False})
+        self._disable_others(False)
+
+        evacuation = self._wait_for_end(uuid, timeout=base.WAIT)
+        item = evacuation['instances'][0]
+        self.assertEqual('cancelled', item['status'], item)
+        self.assertTrue(item['last_error'], item)
+        self.assertEqual('host1', self._host_of(server))
+        self.assertEqual(migrations, len(self._migrations(server['id'])),
+                         'an evacuation started after the un-force')
+        self.assertIsNotNone(evacuation['closed_at'], evacuation)
+        self.assertNotIn(evacuation['status'], ('pending', 'running'))
+        self.assert_invariants()
+
+
+class RetryAfterCloseTest(base.FaultTestBase):
+
+    def test_retry_refused_once_the_host_failure_is_closed(self):
+        self.flags(max_attempts=1, group='nova_ha')
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self._disable_others()
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        evacuation = self._wait_for_end(uuid)
+        self.assertEqual('completed_with_errors', evacuation['status'])
+
+        # The host came back: its failure is closed.
+        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+        self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
+        # Later it is forced down again, but through Nova: no fencing
+        # attested, no host failure recorded.
+        service = self._service('host1')
+        self.admin_api.put_service(service['id'], {'forced_down': True})
+        self._disable_others(False)
+
+        answer = self._evacuation_action(uuid, 'retry')
+        self.assertAnswer(answer, 409, 'conflictingRequest', ['closed'])
+        # A retry would have evacuated it by now (no backoff, hosts free).
+        time.sleep(1)
+        self.assertEqual('host1', self._host_of(server))
+        self.assertEqual(['error'],
+                         [m.status for m in self._migrations(server['id'])])
+        self.assertEqual('failed', self._item(uuid, server['id'])['status'])
+        self.assert_invariants()

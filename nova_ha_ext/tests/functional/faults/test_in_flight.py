@@ -1,0 +1,161 @@
+"""Evacuations in flight: slow, cancelled, reset, deleted, retried when
+stopped -- each held open at the destination's spawn where it matters."""
+
+import time
+
+from nova_ha_ext.objects import fields
+from nova_ha_ext.tests.functional.faults import base
+
+_TERMINAL = fields.InstanceEvacuationStatus.TERMINAL
+
+
+class SlowEvacuationTest(base.FaultTestBase):
+
+    def test_evacuation_slower_than_its_timeout_is_not_started_twice(self):
+        self.flags(evacuation_timeout=2, group='nova_ha')
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self.spawns.hold(server['id'])
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        _, dest = self.spawns.wait_entered(server['id'])
+        first = self._migrations(server['id'])[0]
+
+        # Twice the timeout with Nova's evacuation still in flight: its
+        # guest may still appear, so no other evacuation may start.
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            self.assertEqual(
+                [first.uuid], [m.uuid for m in self._migrations(
+                    server['id'])],
+                'a second evacuation started while %s is in flight'
+                % first.uuid)
+            time.sleep(0.1)
+        self.assertNotIn(self._migrations(server['id'])[0].status,
+                         base.MIGRATION_FINAL)
+
+        self.spawns.release(server['id'])
+        self.assertEqual('done',
+                         self._wait_for_migration(server['id'])[-1].status)
+        item = self._wait_for_item(uuid, server['id'], _TERMINAL)
+        self.assertIn(item['status'], ('succeeded', 'failed'), item)
+        if item['status'] == 'failed':
+            # The operator is told which evacuation was not confirmed.
+            self.assertTrue(first.uuid in item['last_error'] or
+                            'not confirmed' in item['last_error'], item)
+        self.assertEqual([dest], self.live_guests()[server['id']])
+        self.assertEqual(dest, self._host_of(server))
+        self.assertEqual(1, len(self._migrations(server['id'])))
+        self.assert_invariants()
+
+
+class StoppedInstanceRetryTest(base.FaultTestBase):
+
+    def test_stopped_instance_ends_stopped_after_a_failed_attempt(self):
+        self.flags(max_attempts=3, retry_backoff=2, group='nova_ha')
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self.admin_api.post_server_action(server['id'], {'os-stop': None})
+        self._wait_for_state_change(server, 'SHUTOFF')
+        self._disable_others()
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        # First attempt: no valid host (Nova puts the instance in ERROR).
+        self._wait_for_items(uuid, lambda items: (
+            items[0]['status'] == 'pending' and items[0]['attempts'] == 1
+            and items[0]['last_error']), timeout=base.WAIT)
+        self._disable_others(False)
+
+        evacuation = self._wait_for_evacuation(uuid, timeout=base.WAIT)
+        self.assertEqual('completed', evacuation['status'], evacuation)
+        item = evacuation['instances'][0]
+        self.assertEqual(('succeeded', 'stopped'),
+                         (item['status'], item['original_vm_state']))
+        current = self._server(server)
+        self.assertNotEqual('host1', current['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual('SHUTOFF', current['status'],
+                         'a stopped instance was started by its evacuation')
+        self.assert_invariants()
+
+
+class CancelInFlightTest(base.FaultTestBase):
+
+    def test_cancel_keeps_the_host_down_while_an_item_is_in_flight(self):
+        self.flags(max_parallel=1, group='nova_ha')
+        servers = [self._boot('vm%d' % i, 'host1', tags=[base.TAG])
+                   for i in range(2)]
+        self.spawns.hold()
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        moving, _ = self.spawns.wait_entered()
+        waiting = [s['id'] for s in servers if s['id'] != moving][0]
+        self._wait_for_item(uuid, moving, ['evacuating'])
+
+        self.assertAnswer(self._evacuation_action(uuid, 'cancel'), 202)
+        self.assertEqual('cancelled', self._item(uuid, waiting)['status'])
+        self.assertEqual('evacuating', self._item(uuid, moving)['status'])
+
+        # Up now, its cancelled items could be started twice; refused.
+        self.assertAnswer(self._host_call('host1', forced_down=False), 409,
+                          'conflictingRequest', ['in flight'])
+        self.assertTrue(self._service('host1')['forced_down'])
+        # The fence agent repeating its call gets the same record.
+        answer = self._fence_call('host1')
+        self.assertAnswer(answer, 200)
+        self.assertEqual(uuid, answer.body['host']['evacuation']['uuid'])
+        self.assertEqual([uuid], [t['uuid'] for t in self._tasks('host1')])
+
+        self.spawns.release()
+        evacuation = self._wait_for_end(uuid, timeout=base.WAIT)
+        self.assertEqual('cancelled', evacuation['status'])
+        self.assertEqual('succeeded', self._item(uuid, moving)['status'])
+        self.assertEqual('cancelled', self._item(uuid, waiting)['status'])
+        self.assertEqual('host1', self._host_of({'id': waiting}))
+        self.assertNotEqual('host1', self._host_of({'id': moving}))
+        self.assert_invariants()
+
+
+class NovaFailsLateTest(base.FaultTestBase):
+
+    def test_reset_state_during_spawn_is_not_retried_elsewhere(self):
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self.spawns.hold(server['id'])
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        _, dest = self.spawns.wait_entered(server['id'])
+        self.admin_api.post_server_action(
+            server['id'], {'os-resetState': {'state': 'error'}})
+        self.spawns.release(server['id'])
+
+        # Nova's rebuild fails once the guest exists on the destination.
+        first = self._wait_for_migration(server['id'], ('failed', 'error'))
+        self.assertEqual(1, len(first), [m.status for m in first])
+        self.assertEqual([dest], self.live_guests()[server['id']])
+        item = self._wait_for_item(uuid, server['id'], _TERMINAL)
+        self.assertEqual('failed', item['status'], item)
+        self.assertIn(dest, item['last_error'])
+        # A retry would have started by now (no backoff, hosts free).
+        time.sleep(1)
+        self.assertEqual(1, len(self._migrations(server['id'])),
+                         'evacuated again while its guest runs on %s' % dest)
+        self.assertEqual([dest], self.live_guests()[server['id']])
+        self.assert_invariants()
+
+    def test_instance_deleted_while_evacuating_is_skipped_promptly(self):
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self.spawns.hold(server['id'])
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        self.spawns.wait_entered(server['id'])
+        self._wait_for_item(uuid, server['id'], ['evacuating'])
+        self._delete_server(server)
+
+        # Long before evacuation_timeout (60 s), with Nova's rebuild still
+        # held at the destination.
+        item = self._wait_for_item(uuid, server['id'], _TERMINAL, timeout=10)
+        self.assertEqual('skipped', item['status'], item)
+        self.assertIn('deleted', item['last_error'])
+        evacuation = self._wait_for_end(uuid, timeout=10)
+        self.assertEqual('completed', evacuation['status'], evacuation)
+        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+
+        self.spawns.release(server['id'])
+        self.assert_invariants()
