@@ -1,0 +1,918 @@
+"""Seeded randomized runs of the fault tier, checked against I1-I8.
+
+A run draws from ``random.Random(seed)`` alone a small cloud (4-6 fake
+computes, 1-3 of them failing with 2-8 servers, tagged or not, some
+stopped or in ERROR, maybe an anti-affinity group, 2-3 HA conductor
+workers, a few ``[nova_ha]`` settings) and a storyline of steps: fence
+calls (concurrent, duplicated, repeated), worker stalls past the lease and
+short ones, worker kills, API stalls, force-ups and force-downs through
+both APIs (ours and Nova's os-services), cancels, retries, instance stop,
+delete and reset-state while evacuations are held in flight
+(:class:`~.fault_fixtures.SpawnHold`), capacity exhaustion and return,
+repairs, a
+second failure of a host. The plan (:class:`Plan`) depends on the seed
+only; the interleaving of the threads does not, so a seed that violated
+once may need a few runs to violate again.
+
+Every run then drives the cloud to quiescence (holds released, a worker
+started if none is alive, every task finished, every migration final) and
+checks the invariants of doc/recovery-state-machine.md on what an operator
+and the hypervisors see -- Nova's migrations, services and servers, the
+guests of the fake drivers, the notifications, every answer -- as well as
+on the extension's rows. What is recorded per run: the seed, the faults
+injected per kind (counted when they happened, not when armed), the
+violations per invariant with a message, the widest ``call_window_ms``.
+
+Used by ``test_randomized`` (a few fixed seeds) and by
+``python -m benchmarks.faults`` (the long batch).
+"""
+
+import collections
+import functools
+import itertools
+import logging as std_logging
+import threading
+import time
+import traceback
+
+import fixtures
+
+from nova import context as nova_context
+from nova import monkey_patch
+from nova import objects
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from nova_ha_ext import fault_points
+from nova_ha_ext.objects import fields
+from nova_ha_ext.objects import host_evacuation
+from nova_ha_ext.tests.functional.faults import base
+from nova_ha_ext.tests.functional.faults import fixtures as fault_fixtures
+from nova_ha_ext.tests.functional.faults.storyline import describe
+from nova_ha_ext.tests.functional.faults.storyline import LEASE
+from nova_ha_ext.tests.functional.faults.storyline import Plan
+
+LOG = logging.getLogger(__name__)
+
+INVARIANTS = ('I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8')
+_ITEM = fields.InstanceEvacuationStatus
+_UNSETTLED = (_ITEM.PENDING, _ITEM.EVACUATING)
+WITHHELD = 'withheld by the storm guard'
+_EXPECTED_STATUS = {'stopped': 'SHUTOFF', 'active': 'ACTIVE',
+                    'error': 'ACTIVE'}
+#: Bounds of the quiescence waits (seconds).
+FINISH_WAIT = 30
+MIGRATION_WAIT = 15
+
+
+class InvariantViolationError(AssertionError):
+    """A run broke an invariant (or its harness failed): seed and report."""
+
+
+def _spawn_hosts(spawns, uuid):
+    """The hosts where a held spawn of ``uuid`` was entered."""
+    return [host for held, host in spawns.entered if held == uuid]
+
+
+def poll(predicate, timeout, message, interval=0.25):
+    """fault_fixtures.wait_until, polling less often: every poll here is
+    API calls
+    that compete, in this one process, with the work being waited for."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError('%s (after %.0f s)' % (
+                message() if callable(message) else message, timeout))
+        time.sleep(interval)
+
+
+# -- fault helpers -----------------------------------------------------------
+
+def _after(skip):
+    """A fault point condition true from the ``skip``-th hit on."""
+    counter = itertools.count()
+    return lambda **context: next(counter) >= skip
+
+
+class KillAny(fault_fixtures.Probe):
+    """Kills whichever live worker hits the point (after ``skip`` hits),
+    as :class:`~.fault_fixtures.Kill` does for a named one."""
+
+    def __init__(self, point, case, skip=0):
+        super().__init__(point, _after(skip))
+        self.case = case
+        self.victim = None
+        self._lock = threading.Lock()
+
+    def __call__(self, name, **context):
+        worker_id = context.get('worker_id')
+        with self._lock:
+            if (self.victim is not None or worker_id in self.case.dead or
+                    worker_id not in self.case.workers or
+                    not super().__call__(name, **context)):
+                return False
+            self.victim = worker_id
+            self.case.dead.add(worker_id)
+        self.case.log('fault: %s kills %s' % (name, worker_id))
+        # NOTE: from another thread: the crash joins this one.
+        threading.Thread(target=self._kill, args=(worker_id,),
+                         daemon=True).start()
+        raise fault_points.Killed()
+
+    def _kill(self, worker_id):
+        try:
+            self.case.workers[worker_id].kill()
+        except BaseException:  # noqa: B036 -- Killed comes back from joins
+            LOG.debug('Worker %s crashed', worker_id, exc_info=True)
+
+
+Call = collections.namedtuple('Call', 'kind host sent answered status body')
+
+
+def _uuid_of(call):
+    try:
+        return call.body['host']['evacuation']['uuid']
+    except (KeyError, TypeError):
+        return None
+
+
+def _naive(value):
+    return timeutils.normalize_time(value) if value else None
+
+
+def _payload(notification):
+    return notification['payload']['nova_object.data']
+
+
+# -- the run -----------------------------------------------------------------
+
+class RandomizedFaultCase(base.FaultTestBase):
+    """One randomized run per test; see the module docstring.
+
+    The seed comes from the constructor (``seed=``) or from the test
+    method's ``seed`` attribute. ``sink`` (a list owned by the caller, as
+    Nova's TestCase empties the case at cleanup) receives the run's record.
+    """
+
+    seed = None
+
+    def __init__(self, method='runTest', seed=None, sink=None):
+        super().__init__(method)
+        if seed is not None:
+            self.seed = seed
+        self.sink = sink
+
+    def setUp(self):
+        if self.seed is None:
+            self.seed = getattr(self, self._testMethodName).seed
+        self.plan = Plan(self.seed)
+        # NOTE: before the base class starts the computes and the monitor,
+        # which reads the history below.
+        self.HOSTS = self.plan.hosts
+        self.t0 = time.monotonic()
+        self.history = []
+        self.calls = []
+        self.violations = collections.defaultdict(list)
+        self.injected = collections.Counter()
+        self.dead = set()
+        self.deleted = set()
+        self.touched = set()
+        self.held = []
+        #: uuids whose spawns are held now.
+        self.holding = set()
+        self.ever_fenced = set()
+        self.nova_forced = set()
+        self.capacity_off = set()
+        self.retried = collections.Counter()
+        self.probes = []
+        self.harness_errors = []
+        # NOTE: two actions at once on one instance race inside Nova (a
+        # second os-stop answers 500 UnexpectedTaskStateError), which is
+        # Nova's, not what this tier tests: they go one at a time.
+        self._instance_lock = threading.Lock()
+        super().setUp()
+        # NOTE: Nova's harness formats every DEBUG record; INFO (what the
+        # services log in production) keeps the runs affordable.
+        root = std_logging.getLogger()
+        self.addCleanup(root.setLevel, root.level)
+        root.setLevel(std_logging.INFO)
+        self.flags(lease_seconds=LEASE, group='nova_ha')
+        self.flags(group='nova_ha', **self.plan.flags)
+        # NOTE: on every claim Nova's resource tracker re-reads from
+        # placement the allocations of every instance of its host, for its
+        # PCI-in-placement healing (off here, ignored by the fake driver):
+        # quadratic in the servers of a host, and in this one process it
+        # was most of a run's set-up. Evacuations do not depend on it.
+        self.useFixture(fixtures.MockPatch(
+            'nova.scheduler.client.report.SchedulerReportClient.'
+            'get_allocations_for_provider_tree', return_value={}))
+        self.deleted_ctxt = nova_context.get_admin_context(read_deleted='yes')
+        self.log('cloud up')
+        for host in self.plan.dead:
+            self._mark_host_down(host)
+        for index in range(2, self.plan.workers + 1):
+            self._start_ha_conductor('worker-%d' % index)
+        # NOTE: nothing to watch while the servers boot; the sampling would
+        # only compete with the boots for this process' CPU.
+        interval, self.monitor.interval = self.monitor.interval, 1
+        self._boot_servers()
+        self.monitor.interval = interval
+        self.log('servers up')
+
+    def _setup_services(self):
+        # NOTE: no service heartbeats: under native threads a heartbeat
+        # (service_update, a writer that reads inside its transaction) can
+        # deadlock Nova's test fixtures (DatabaseWriteLock against
+        # CellDatabases' lock). Services are judged up by their record's
+        # age instead, for longer than any run; _mark_host_down still ages
+        # a host past it, and a forced-down service still reads down.
+        self.flags(report_interval=0, service_down_time=3600)
+        super()._setup_services()
+
+    def _boot_servers(self):
+        plan = self.plan
+        group = None
+        if any(s.grouped for s in plan.servers):
+            group = self.admin_api.post_server_groups(
+                {'name': 'replicas', 'policy': 'anti-affinity'})['id']
+            # NOTE: members on one host, as after a forced move; Nova's
+            # late check is back on before the failure.
+            self.flags(disable_group_policy_check_upcall=True,
+                       group='workarounds')
+        created = []
+        for spec in plan.servers:
+            server = self._build_server(
+                name=spec.name, networks='none', az='nova:%s' % spec.host,
+                flavor_id=self.default_flavor_id)
+            if spec.tagged:
+                server['tags'] = [base.TAG]
+            if spec.priority is not None:
+                server['metadata'] = {'ha:priority': str(spec.priority)}
+            body = {'server': server}
+            if spec.grouped:
+                body['os:scheduler_hints'] = {'group': group}
+            created.append(self.admin_api.post_server(body))
+        self.server_ids = [server['id'] for server in created]
+        self._wait_for_status(self.server_ids, 'ACTIVE')
+        self.flags(disable_group_policy_check_upcall=False,
+                   group='workarounds')
+        stopped = []
+        for spec, uuid in zip(plan.servers, self.server_ids, strict=True):
+            if spec.state == 'stopped':
+                self.admin_api.post_server_action(uuid, {'os-stop': None})
+                stopped.append(uuid)
+            elif spec.state == 'error':
+                self.admin_api.post_server_action(
+                    uuid, {'os-resetState': {'state': 'error'}})
+        self._wait_for_status(stopped, 'SHUTOFF')
+
+    def _wait_for_status(self, uuids, status):
+        def statuses():
+            return {s['id']: s['status'] for s in self.admin_api.get_servers()
+                    if s['id'] in uuids}
+        poll(lambda: all(s == status for s in statuses().values()), 60,
+             lambda: 'servers never %s: %s' % (status, statuses()))
+
+    # -- record --------------------------------------------------------------
+
+    def log(self, text):
+        line = '%6.2fs %s' % (time.monotonic() - self.t0, text)
+        self.history.append(line)
+        LOG.info('randomized run %s: %s', self.seed, text)
+
+    def violation(self, invariant, message):
+        self.violations[invariant].append(message)
+        self.log('VIOLATION %s: %s' % (invariant, message))
+
+    def timed(self, kind, host, method, url, body=None):
+        """One API call, recorded with its send and answer times."""
+        sent = timeutils.utcnow()
+        try:
+            answer = self._call(method, url, body)
+            status, answer_body = answer.status, answer.body
+        except Exception as error:
+            status, answer_body = None, None
+            self.violation('I7', '%s of %s (%s %s) raised %r' % (
+                kind, host, method, url, error))
+        call = Call(kind, host, sent, timeutils.utcnow(), status,
+                    answer_body)
+        self.calls.append(call)
+        uuid = _uuid_of(call)
+        withheld = uuid and call.body['host']['evacuation']['withheld_reason']
+        self.log('%s %s %s -> %s%s%s' % (
+            kind, host, body or '', status, ' %s' % uuid[:8] if uuid else '',
+            ' (withheld)' if withheld else ''))
+        if status is not None and status >= 500:
+            self.violation('I7', '%s of %s (%s %s %s%s) answered %s: %s' % (
+                kind, host, method, url, body,
+                '' if url.startswith('/os-ha/') else ", Nova's own API",
+                status, answer_body))
+        return call
+
+    def record(self):
+        # NOTE: an attempt stalled at worker.before_evacuate had the stall
+        # in its window: the window it had by itself is the other figure.
+        stalled = {probe.hits[0]['item'].instance_uuid
+                   for probe in self.probes
+                   if getattr(probe, 'stalled', 0) and
+                   probe.point == 'worker.before_evacuate'}
+        try:
+            windows = [(item['call_window_ms'] or 0,
+                        item['instance_uuid'] in stalled)
+                       for task in self._tasks()
+                       for item in self._evacuation(task['uuid'])[
+                           'instances']]
+        except Exception:
+            self.harness_errors.append('reading call_window_ms: ' +
+                                       traceback.format_exc())
+            windows = []
+        return {
+            'seed': self.seed,
+            'mode': 'eventlet' if monkey_patch.is_patched() else 'threading',
+            'seconds': round(time.monotonic() - self.t0, 2),
+            'faults': {k: v for k, v in sorted(self.injected.items()) if v},
+            'violations': {k: v for k, v in sorted(self.violations.items())
+                           if v},
+            'max_call_window_ms': max((w for w, _ in windows), default=0),
+            'max_call_window_ms_unstalled': max(
+                (w for w, was_stalled in windows if not was_stalled),
+                default=0),
+            'errors': self.harness_errors,
+            'plan': self.plan.describe(),
+            'history': self.history,
+        }
+
+    # -- the test ------------------------------------------------------------
+
+    def run_and_check(self):
+        """Run the plan, quiesce, check; fail with the report if broken."""
+        self.log('set up')
+        for index, step in enumerate(self.plan.steps):
+            self.log('step %d: %s' % (index, describe(step)))
+            self.run_step(step)
+        for stage in (self.quiesce, self.check):
+            try:
+                stage()
+            except Exception:
+                self.harness_errors.append('%s: %s' % (
+                    stage.__name__, traceback.format_exc()))
+        record = self.record()
+        if self.sink is not None:
+            self.sink.append(record)
+        if record['violations'] or record['errors']:
+            raise InvariantViolationError(report(record))
+
+    def run_step(self, step, alone=True):
+        try:
+            getattr(self, '_do_' + step.kind)(alone=alone, **step.args)
+        except Exception:
+            self.harness_errors.append('%s: %s' % (describe(step),
+                                                   traceback.format_exc()))
+            self.log('step failed: %s' % traceback.format_exc(limit=3))
+
+    # -- steps ---------------------------------------------------------------
+
+    def _do_together(self, steps, alone):
+        self.injected['together'] += 1
+        self._concurrently(*[functools.partial(self.run_step, s, alone=False)
+                             for s in steps])
+
+    def _hosts(self):
+        return {h['host']: h for h in self._call(
+            'GET', '/os-ha/hosts').body['hosts']}
+
+    def _fence_once(self, host, selection, force):
+        params = {'forced_down': True, 'fenced': True, 'evacuate': selection}
+        if force:
+            params['force'] = True
+        return self.timed('fence', host, 'PUT', '/os-ha/hosts/%s' % host,
+                          {'host': params})
+
+    def _do_fence(self, calls, alone):
+        for host, _dups, _selection, _force in calls:
+            if host not in self.fenced:
+                self._drain_into(host)
+                self._fence(host)
+                self.ever_fenced.add(host)
+        before = self._hosts()
+        thunks = []
+        for host, dups, selection, force in calls:
+            thunks += [functools.partial(self._fence_once, host, selection,
+                                         force)] * dups
+        if len(thunks) > 1:
+            self.injected['fence_concurrent'] += 1
+        self.injected['fence_duplicate'] += len(thunks) - len(calls)
+        answers = self._concurrently(*thunks)
+        fresh = {}
+        for host, _dups, selection, force in calls:
+            mine = [a for a in answers if a.host == host]
+            ok = [a for a in mine if a.status in (200, 202)]
+            if before[host]['evacuation_uuid']:
+                self.injected['fence_repeat'] += len(mine)
+            if not alone or not ok:
+                continue
+            open_uuid = before[host]['evacuation_uuid']
+            uuids = {_uuid_of(a) for a in ok}
+            if open_uuid and before[host]['forced_down']:
+                # I8: a repeat answers 200 with the open failure (202 only
+                # for a "force" releasing what the storm guard withheld).
+                wrong = [(a.status, _uuid_of(a)) for a in ok
+                         if _uuid_of(a) != open_uuid or (
+                             a.status == 202 and not force)]
+                if wrong:
+                    self.violation('I8', 'repeats of the fence call of %s '
+                                   'with failure %s open answered %s' % (
+                                       host, open_uuid, wrong))
+                continue
+            created = [a for a in ok if a.status == 202]
+            if len(uuids) != 1 or len(created) != 1:
+                self.violation('I8', '%d concurrent fence calls of %s '
+                               'answered %s: expected one 202 and the same '
+                               'uuid' % (len(mine), host, [
+                                   (a.status, _uuid_of(a)) for a in mine]))
+            if created and not open_uuid:
+                fresh[host] = (created[0], selection != 'none' and not force)
+                if created[0].body['host']['evacuation']['withheld_reason']:
+                    self.injected['storm_guard_withheld'] += 1
+        if alone and fresh:
+            self._check_storm_guard(before, fresh)
+
+    def _check_storm_guard(self, before, fresh):
+        """I5: the calls withheld as many as some sequential order would."""
+        down = {h for h, s in before.items()
+                if s['state'] == 'down' or s['evacuation_uuid']}
+        limit = self.plan.flags['max_down_fraction']
+        possible = set()
+        for order in itertools.permutations(fresh):
+            seen, count = set(down), 0
+            for host in order:
+                seen.add(host)
+                if fresh[host][1] and len(seen) / len(before) > limit:
+                    count += 1
+            possible.add(count)
+        withheld = sorted(h for h, (call, _) in fresh.items()
+                          if call.body['host']['evacuation'][
+                              'withheld_reason'])
+        if len(withheld) not in possible:
+            self.violation('I5', 'fence calls of %s (down before: %s, of %d, '
+                           'max_down_fraction %s) withheld %s; sequential '
+                           'calls withhold %s' % (
+                               sorted(fresh), sorted(down), len(before),
+                               limit, withheld or 'none', sorted(possible)))
+
+    def _drain_into(self, host):
+        """Before ``host`` stops: let evacuations into it end."""
+        def in_flight():
+            return [m for m in objects.MigrationList.get_by_filters(
+                self.ctxt, {'dest_compute': host,
+                            'migration_type': 'evacuation'})
+                if m.status not in base.MIGRATION_FINAL]
+        if in_flight():
+            self._do_release_spawns(alone=True)
+            try:
+                poll(lambda: not in_flight(), 10, 'drain')
+            except AssertionError:
+                self.log('evacuations into %s still running' % host)
+
+    def _do_force_up(self, host, via, alone):
+        before = self._hosts()[host] if alone else None
+        if via == 'ha':
+            call = self.timed('force_up_ha', host, 'PUT',
+                              '/os-ha/hosts/%s' % host,
+                              {'host': {'forced_down': False}})
+        else:
+            call = self.timed('force_up_nova', host, 'PUT',
+                              '/os-services/%s' % self._service(host)['id'],
+                              {'forced_down': False})
+        self.injected[call.kind] += 1
+        if call.status == 200:
+            self.nova_forced.discard(host)
+            if via == 'ha':
+                self._check_nothing_in_flight(call)
+        if not alone or call.status is None:
+            return
+        after = self._hosts()[host]
+        if call.status == 200:
+            if after['forced_down'] or after['evacuation_uuid']:
+                self.violation('I4', '%s of %s answered 200 but the host '
+                               'reads %s' % (call.kind, host, after))
+        elif (before['forced_down'], before['evacuation_uuid']) != (
+                after['forced_down'], after['evacuation_uuid']):
+            self.violation('I7', 'refused %s of %s (%s) changed the host '
+                           'from %s to %s' % (call.kind, host, call.status,
+                                              before, after))
+
+    def _check_nothing_in_flight(self, call):
+        """I4: Nova's own guard held for our 200 (no done evacuation) and
+        nothing of the host was in flight."""
+        for migration in objects.MigrationList.get_by_filters(
+                self.ctxt, {'source_compute': call.host,
+                            'migration_type': 'evacuation'}):
+            if (_naive(migration.created_at) < call.answered and
+                    migration.status not in ('completed', 'failed', 'error')):
+                self.violation('I4', 'force-up of %s answered 200 while '
+                               'evacuation migration %s of %s was %s' % (
+                                   call.host, migration.uuid,
+                                   migration.instance_uuid,
+                                   migration.status))
+
+    def _do_force_down_nova(self, host, alone):
+        call = self.timed('force_down_nova', host, 'PUT',
+                          '/os-services/%s' % self._service(host)['id'],
+                          {'forced_down': True})
+        self.injected['force_down_nova'] += 1
+        if call.status == 200:
+            self.nova_forced.add(host)
+
+    def _latest_task(self, host):
+        tasks = self._tasks(host)
+        return tasks[0]['uuid'] if tasks else None
+
+    def _do_cancel(self, host, alone):
+        uuid = self._latest_task(host)
+        if uuid:
+            self.injected['cancel'] += 1
+            self.timed('cancel', host, 'POST',
+                       '/os-ha/evacuations/%s/action' % uuid,
+                       {'cancel': None})
+
+    def _do_retry(self, host, alone):
+        uuid = self._latest_task(host)
+        if uuid:
+            self.injected['retry'] += 1
+            call = self.timed('retry', host, 'POST',
+                              '/os-ha/evacuations/%s/action' % uuid,
+                              {'retry': None})
+            if call.status == 202:
+                self.retried[uuid] += 1
+
+    def _do_instance(self, op, held, index, alone):
+        if held and self.holding:
+            # Until an evacuation is held in flight (or it never is).
+            try:
+                poll(lambda: any(_spawn_hosts(self.spawns, u)
+                                 for u in self.holding),
+                     8, '')
+            except AssertionError:
+                self.log('no held evacuation reached its destination')
+        candidates = [u for u in self.held if u in self.holding and
+                      u not in self.deleted and _spawn_hosts(self.spawns, u)]
+        uuid = (candidates[index % len(candidates)] if held and candidates
+                else self.server_ids[index % len(self.server_ids)])
+        in_flight = uuid in self.holding and any(
+            held == uuid for held, _host in self.spawns.entered)
+        url = '/servers/%s' % uuid
+        with self._instance_lock:
+            call = self._instance_call(op, uuid, url)
+        self.touched.add(uuid)
+        self.injected[call.kind + ('_in_flight' if in_flight else '')] += 1
+
+    def _instance_call(self, op, uuid, url):
+        if op == 'delete':
+            call = self.timed('instance_delete', uuid, 'DELETE', url)
+            if call.status == 204:
+                self.deleted.add(uuid)
+        else:
+            call = self.timed('instance_' + op, uuid, 'POST', url + '/action',
+                              {'os-stop': None} if op == 'stop' else
+                              {'os-resetState': {'state': 'error'}})
+        return call
+
+    def _do_capacity(self, on, alone):
+        """Every other host disabled (No valid host), or enabled again."""
+        if on:
+            hosts, status = sorted(self.capacity_off), 'enabled'
+            self.capacity_off.clear()
+        else:
+            hosts, status = [
+                h for h in self.plan.hosts
+                if h not in self.plan.failing and h not in self.plan.dead and
+                h not in self.capacity_off], 'disabled'
+            self.capacity_off.update(hosts)
+        self.injected['capacity_' + ('return' if on else 'exhaust')] += 1
+        for host in hosts:
+            self.timed('capacity', host, 'PUT',
+                       '/os-services/%s' % self._service(host)['id'],
+                       {'status': status})
+
+    def _do_hold_spawns(self, host, count, alone):
+        # NOTE: never a uuid held already: SpawnHold.hold() gives it a new
+        # gate, and a spawn waiting on the old one would never be released.
+        uuids = [u for spec, u in zip(self.plan.servers, self.server_ids,
+                                      strict=True)
+                 if spec.host == host and u not in self.holding][:count]
+        self.spawns.hold(*uuids)
+        self.held += uuids
+        self.holding.update(uuids)
+
+    def _do_release_spawns(self, alone):
+        self.holding.clear()
+        self.spawns.release()
+
+    def _do_sleep(self, seconds, alone):
+        time.sleep(seconds)
+
+    def _do_start_worker(self, alone):
+        worker_id = 'worker-%d' % (len(self.workers) + 1)
+        self._start_ha_conductor(worker_id)
+        self.injected['worker_start'] += 1
+        self.log('started %s' % worker_id)
+
+    def _unsettled(self, host):
+        uuid = self._latest_task(host)
+        return uuid and [i for i in self._evacuation(uuid)['instances']
+                         if i['status'] in _UNSETTLED]
+
+    def _do_settle(self, host, alone):
+        try:
+            poll(lambda: not self._unsettled(host), 8, 'settle')
+        except AssertionError:
+            self.log('%s not settled' % host)
+
+    def _do_repair(self, host, alone):
+        """The fenced host is back, power-cycled: its hypervisor is empty."""
+        if (host not in self.fenced or host in self.plan.dead or
+                self._unsettled(host)):
+            return
+        self.computes[host] = self.restart_compute_service(
+            self.computes[host], keep_hypervisor_state=False)
+        self.addCleanup(self._release_holds)
+        self.fenced.discard(host)
+        self.injected['repair'] += 1
+        self.log('repaired %s' % host)
+
+    def _do_arm_stall(self, point, seconds, skip, alone):
+        self.probes.append(self.faults.add(fault_fixtures.Stall(
+            point, when=_after(skip), times=1, timeout=seconds)))
+
+    def _do_arm_kill(self, point, skip, alone):
+        self.probes.append(self.faults.add(KillAny(point, self, skip)))
+
+    # -- quiescence --------------------------------------------------------
+
+    def quiesce(self):
+        self.log('quiescence')
+        fault_points.clear()
+        self.faults.release_all()
+        self._do_release_spawns(alone=True)
+        self._count_faults()
+        if all(w in self.dead for w in self.workers):
+            self._do_start_worker(alone=True)
+
+        def unfinished():
+            return host_evacuation.HostEvacuationList.get_unfinished(
+                self.ctxt)
+        try:
+            poll(lambda: not unfinished(), FINISH_WAIT, '')
+        except AssertionError:
+            for task in (self._evacuation(t.uuid) for t in unfinished()):
+                row = host_evacuation.HostEvacuation.get_by_uuid(
+                    self.ctxt, task['uuid'])
+                self.violation('I3', 'task %s of %s never finished: %s, '
+                               'lease %s until %s, items %s; live workers %s'
+                               % (task['uuid'], task['host'], task['status'],
+                                  row.lease_owner, row.lease_expires_at, [
+                                      (i['instance_uuid'][:8], i['status'],
+                                       i['attempts']) for i in
+                                      task['instances']], sorted(
+                                          set(self.workers) - self.dead)))
+
+        def running():
+            return [m for m in objects.MigrationList.get_by_filters(
+                self.ctxt, {'migration_type': 'evacuation'})
+                if m.status not in base.MIGRATION_FINAL]
+        try:
+            poll(lambda: not running(), MIGRATION_WAIT, '')
+        except AssertionError:
+            for migration in running():
+                self.violation('I3', 'migration %s of %s never ended: %s' % (
+                    migration.uuid, migration.instance_uuid,
+                    migration.status))
+        self.monitor.stop()
+        self.log('quiet')
+
+    def _count_faults(self):
+        for probe in self.probes:
+            if isinstance(probe, KillAny):
+                self.injected['worker_kill'] += probe.victim is not None
+            elif probe.stalled:
+                kind = ('stall_api' if probe.point.startswith('api.') else
+                        'stall_past_lease' if probe.timeout > LEASE else
+                        'stall_short')
+                self.injected[kind] += 1
+        self.injected['spawn_hold'] += len({u for u, _ in
+                                            self.spawns.entered})
+
+    # -- invariants --------------------------------------------------------
+
+    def _epoch(self, host, at):
+        """How many successful force-ups of ``host`` answered before."""
+        return sum(1 for c in list(self.calls)
+                   if c.host == host and c.kind.startswith('force_up') and
+                   c.status == 200 and c.answered < at)
+
+    def current_violations(self):
+        """The monitor's sample (see base): a second ``done`` evacuation of
+        an instance off one host counts only within one failure of it (the
+        host forced up in between may have taken the instance back)."""
+        found = []
+        for uuid, hosts in self.live_guests().items():
+            if len(hosts) > 1:
+                found.append('instance %s runs on %d live hosts: %s' % (
+                    uuid, len(hosts), sorted(hosts)))
+        for uuid, migrations in self._all_evacuation_migrations().items():
+            open_ = [m for m in migrations
+                     if m.status not in base.MIGRATION_FINAL]
+            if len(open_) > 1:
+                found.append('instance %s has %d evacuations in flight at '
+                             'once: %s' % (uuid, len(open_), sorted(
+                                 (m.uuid, m.status) for m in open_)))
+            done = collections.Counter(
+                (m.source_compute,
+                 self._epoch(m.source_compute, _naive(m.created_at)))
+                for m in migrations
+                if m.status in fault_fixtures.MIGRATION_DONE)
+            for (source, _epoch), count in done.items():
+                if count > 1:
+                    found.append('instance %s was evacuated off %s %d times '
+                                 '(done) in one failure' % (uuid, source,
+                                                             count))
+        return found
+
+    def check(self):
+        for message in self.monitor.violations:
+            self.violation('I2', 'during the run: ' + message)
+        # NOTE: reported here with the seed rather than again at cleanup.
+        self.monitor.violations.clear()
+        for message in self.current_violations():
+            self.violation('I2', 'at the end: ' + message)
+        rows = sorted(host_evacuation.HostEvacuationList.get_all(self.ctxt),
+                      key=lambda t: (t.created_at, t.id))
+        views = {t.uuid: self._evacuation(t.uuid) for t in rows}
+        migrations = objects.MigrationList.get_by_filters(
+            self.deleted_ctxt, {'migration_type': 'evacuation'})
+        self._check_i1(rows, migrations)
+        self._check_items(rows, views)
+        self._check_notifications(rows)
+        self._check_hosts()
+
+    def _legit(self, host, at):
+        """Whether ``host`` may have been forced down under an open failure
+        at ``at``, by the calls' send and answer times: after a fence call
+        was sent and before an un-force sent after its answer answered."""
+        ups = [c for c in self.calls if c.host == host and
+               c.kind.startswith('force_up') and c.status == 200]
+        return any(
+            fence.sent <= at and not any(
+                up.sent >= fence.answered and up.answered <= at
+                for up in ups)
+            for fence in self.calls
+            if fence.kind == 'fence' and fence.host == host)
+
+    def _check_i1(self, rows, migrations):
+        for migration in migrations:
+            created = _naive(migration.created_at)
+            if not self._legit(migration.source_compute, created):
+                self.violation('I1', 'evacuation migration %s of %s off %s '
+                               'created at %s, when no fence call had forced '
+                               'the host down since its last force-up' % (
+                                   migration.uuid, migration.instance_uuid,
+                                   migration.source_compute, created))
+        by_id = {m.id: m for m in migrations}
+        for row in rows:
+            opened, closed = _naive(row.forced_down_at), _naive(row.closed_at)
+            for item in row.instances:
+                migration = by_id.get(item.migration_id)
+                if migration is None:
+                    continue
+                created = _naive(migration.created_at)
+                if (opened is None or created < opened or
+                        (closed and created > closed)):
+                    self.violation('I1', 'migration %s of %s (item of %s) '
+                                   'created at %s outside its failure, '
+                                   'forced down %s - closed %s' % (
+                                       migration.uuid, item.instance_uuid,
+                                       row.uuid, created, opened, closed))
+
+    def _check_items(self, rows, views):
+        latest = {}
+        for row in rows:
+            view = views[row.uuid]
+            if row.forced_down_at is None:
+                self.violation('I7', 'failure %s of %s was recorded but '
+                               'the host never forced down under it' % (
+                                   row.uuid, row.host))
+            if row.closed_at and view['status'] in ('pending', 'running'):
+                self.violation('I3', 'task %s is closed but %s' % (
+                    row.uuid, view['status']))
+            ours = (row.closed_reason or '').startswith('forced up by ')
+            closed = _naive(row.closed_at)
+            for item in row.instances:
+                latest[item.instance_uuid] = item
+                if item.status not in _ITEM.TERMINAL:
+                    self.violation('I3', 'item of %s in task %s left %s' % (
+                        item.instance_uuid, row.uuid, item.status))
+                elif item.status != _ITEM.SUCCEEDED and not item.last_error:
+                    self.violation('I3', 'item of %s in task %s is %s '
+                                   'without a reason' % (
+                                       item.instance_uuid, row.uuid,
+                                       item.status))
+                if ours and (item.last_error == row.closed_reason or (
+                        item.finished_at and
+                        _naive(item.finished_at) > closed)):
+                    self.violation('I4', 'force-up closed task %s at %s '
+                                   'while the item of %s was unsettled '
+                                   '(%s at %s: %s)' % (
+                                       row.uuid, closed, item.instance_uuid,
+                                       item.status, item.finished_at,
+                                       item.last_error))
+        guests = self.live_guests()
+        for uuid, item in latest.items():
+            if item.status != _ITEM.SUCCEEDED or self._servers_gone(uuid):
+                continue
+            server = self.admin_api.get_server(uuid)
+            host = server['OS-EXT-SRV-ATTR:host']
+            if host == item.source_host:
+                self.violation('I2', 'instance %s succeeded but is on %s' % (
+                    uuid, host))
+            elif host not in self.ever_fenced and guests.get(uuid) != [host]:
+                self.violation('I2', 'instance %s succeeded to %s but its '
+                               'live guests are on %s' % (
+                                   uuid, host, guests.get(uuid)))
+            expected = _EXPECTED_STATUS.get(item.original_vm_state)
+            if (uuid not in self.touched and expected and
+                    server['status'] != expected):
+                self.violation('I6', 'instance %s was %s, evacuated, and is '
+                               '%s' % (uuid, item.original_vm_state,
+                                       server['status']))
+
+    def _count_events(self, event_types, key):
+        return collections.Counter(
+            _payload(n).get(key)
+            for n in list(self.notifier.versioned_notifications)
+            if n['event_type'] in event_types)
+
+    def _check_notifications(self, rows):
+        def problems():
+            found = []
+            starts = self._count_events(('ha.evacuation.start',), 'uuid')
+            ends = self._count_events(
+                ('ha.evacuation.end', 'ha.evacuation.error'), 'uuid')
+            for row in rows:
+                worked = row.started_at is not None or any(
+                    i.status == _ITEM.CANCELLED and i.last_error != WITHHELD
+                    for i in row.instances)
+                if starts[row.uuid] != (1 if row.started_at else 0):
+                    found.append(('I3', 'task %s: %d ha.evacuation.start' % (
+                        row.uuid, starts[row.uuid])))
+                if worked and not 1 <= ends[row.uuid] <= (
+                        1 + self.retried[row.uuid]):
+                    found.append(('I3', 'task %s (%d retries): %d '
+                                  'ha.evacuation.end/.error' % (
+                                      row.uuid, self.retried[row.uuid],
+                                      ends[row.uuid])))
+            downs = self._count_events(('ha.host.force_down',),
+                                       'evacuation_uuid')
+            created = collections.Counter(
+                _uuid_of(c) for c in self.calls
+                if c.kind == 'fence' and c.status == 202)
+            for uuid in set(downs) | set(created):
+                if downs[uuid] != created[uuid]:
+                    found.append(('I8', 'failure %s: %d ha.host.force_down '
+                                  'for %d answers 202' % (
+                                      uuid, downs[uuid], created[uuid])))
+            return found
+        try:
+            # NOTE: a notification follows its write by a little.
+            poll(lambda: not problems(), 3, '')
+        except AssertionError:
+            for invariant, message in problems():
+                self.violation(invariant, message)
+
+    def _check_hosts(self):
+        for host, state in sorted(self._hosts().items()):
+            if state['evacuation_uuid'] and not state['forced_down']:
+                self.violation('I4', 'failure %s of %s is open but the host '
+                               'is not forced down' % (
+                                   state['evacuation_uuid'], host))
+            if (state['forced_down'] and not state['evacuation_uuid'] and
+                    host not in self.nova_forced):
+                self.violation('I7', '%s is left forced down without a '
+                               'host failure' % host)
+
+
+def report(record):
+    """A run's record as text: seed, what broke, the plan, the history."""
+    lines = ['randomized run seed %s (%s) broke %s; rerun with: python -m '
+             'benchmarks.faults --seeds %s --runs 1' % (
+                 record['seed'], record['mode'],
+                 ', '.join(sorted(record['violations'])) or 'its harness',
+                 record['seed'])]
+    for invariant, messages in sorted(record['violations'].items()):
+        lines += ['  %s: %s' % (invariant, m) for m in messages]
+    lines += ['  harness: %s' % e for e in record['errors']]
+    lines.append('faults: %s' % ', '.join(
+        '%s=%d' % kv for kv in sorted(record['faults'].items())))
+    lines += ['plan:'] + ['  ' + line for line in record['plan']]
+    lines += ['history:'] + ['  ' + line for line in record['history']]
+    return '\n'.join(lines)

@@ -1,0 +1,30 @@
+"""The short seeded batch of randomized fault runs (the long one is
+``python -m benchmarks.faults``).
+
+Each test is one run of :mod:`.randomized` with a fixed seed: a cloud and
+a storyline drawn from it, driven to quiescence, checked against I1-I8 of
+doc/recovery-state-machine.md. A failure prints the seed, the violations,
+the plan and the run's history.
+"""
+
+from nova_ha_ext.tests.functional.faults import randomized
+
+#: Chosen to cover, between them, every kind of fault the driver injects.
+SEEDS = (1, 2, 3, 4, 5)
+
+
+class RandomizedFaultTest(randomized.RandomizedFaultCase):
+    """One test per seed: ``test_seed_<seed>``."""
+
+
+def _seeded(seed):
+    def test(self):
+        self.run_and_check()
+    test.seed = seed
+    test.__name__ = 'test_seed_%d' % seed
+    test.__doc__ = 'Randomized fault run of seed %d.' % seed
+    return test
+
+
+for _seed in SEEDS:
+    setattr(RandomizedFaultTest, 'test_seed_%d' % _seed, _seeded(_seed))
