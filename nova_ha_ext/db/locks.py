@@ -45,6 +45,11 @@ def acquire(context, name, owner, seconds):
     except db_exc.DBDuplicateEntry:
         # Another caller inserted the row first: it holds the lock.
         return False
+    except db_exc.DBDeadlock:
+        # NOTE: InnoDB's gap locks make two first takers of a new row
+        # deadlock rather than collide; the loser is rolled back, so this
+        # is "held by someone else": the caller tries again.
+        return False
 
 
 @api.writer

@@ -104,6 +104,11 @@ class KillAny(fault_fixtures.Probe):
         self.victim = None
         self._lock = threading.Lock()
 
+    def disarm(self):
+        with self._lock:
+            if self.victim is None:
+                self.victim = ''
+
     def __call__(self, name, **context):
         worker_id = context.get('worker_id')
         with self._lock:
@@ -124,6 +129,25 @@ class KillAny(fault_fixtures.Probe):
             self.case.workers[worker_id].kill()
         except BaseException:  # noqa: B036 -- Killed comes back from joins
             LOG.debug('Worker %s crashed', worker_id, exc_info=True)
+
+
+class CallLog(fault_fixtures.Probe):
+    """When each worker went to call Nova's evacuate: the time of every
+    ``worker.before_evacuate`` hit, its last re-checks passed."""
+
+    def __init__(self):
+        super().__init__('worker.before_evacuate')
+        #: instance uuid -> [utc times], in order.
+        self.times = collections.defaultdict(list)
+
+    def __call__(self, name, **context):
+        self.times[context['instance'].uuid].append(timeutils.utcnow())
+        return True
+
+    def call_before(self, instance_uuid, created):
+        """The call that made a migration created at ``created``."""
+        return max((t for t in self.times.get(instance_uuid, ())
+                    if t <= created), default=None)
 
 
 Call = collections.namedtuple('Call', 'kind host sent answered status body')
@@ -207,6 +231,7 @@ class RandomizedFaultCase(base.FaultTestBase):
             'nova.scheduler.client.report.SchedulerReportClient.'
             'get_allocations_for_provider_tree', return_value={}))
         self.deleted_ctxt = nova_context.get_admin_context(read_deleted='yes')
+        self.call_log = self.faults.add(CallLog())
         self.log('cloud up')
         for host in self.plan.dead:
             self._mark_host_down(host)
@@ -652,7 +677,11 @@ class RandomizedFaultCase(base.FaultTestBase):
 
     def quiesce(self):
         self.log('quiescence')
-        fault_points.clear()
+        # NOTE: disarmed, not cleared: the call log still records the
+        # evacuate calls of the quiescence.
+        for probe in self.probes:
+            if isinstance(probe, KillAny):
+                probe.disarm()
         self.faults.release_all()
         self._do_release_spawns(alone=True)
         self._count_faults()
@@ -694,7 +723,7 @@ class RandomizedFaultCase(base.FaultTestBase):
     def _count_faults(self):
         for probe in self.probes:
             if isinstance(probe, KillAny):
-                self.injected['worker_kill'] += probe.victim is not None
+                self.injected['worker_kill'] += bool(probe.victim)
             elif probe.stalled:
                 kind = ('stall_api' if probe.point.startswith('api.') else
                         'stall_past_lease' if probe.timeout > LEASE else
@@ -711,7 +740,7 @@ class RandomizedFaultCase(base.FaultTestBase):
                    if c.host == host and c.kind.startswith('force_up') and
                    c.status == 200 and c.answered < at)
 
-    def current_violations(self):
+    def current_violations(self, read_migrations=True):
         """The monitor's sample (see base): a second ``done`` evacuation of
         an instance off one host counts only within one failure of it (the
         host forced up in between may have taken the instance back)."""
@@ -720,6 +749,8 @@ class RandomizedFaultCase(base.FaultTestBase):
             if len(hosts) > 1:
                 found.append('instance %s runs on %d live hosts: %s' % (
                     uuid, len(hosts), sorted(hosts)))
+        if not read_migrations:
+            return found
         for uuid, migrations in self._all_evacuation_migrations().items():
             open_ = [m for m in migrations
                      if m.status not in base.MIGRATION_FINAL]
@@ -769,15 +800,29 @@ class RandomizedFaultCase(base.FaultTestBase):
             for fence in self.calls
             if fence.kind == 'fence' and fence.host == host)
 
+    def _called(self, migration):
+        """When the evacuate call that made ``migration`` started.
+
+        I1 holds "at the moment of the call": Nova reads the service at
+        the start of its evacuate and records the migration a little
+        later, a force-up may come in between. Every evacuate call of the
+        extension passes worker.before_evacuate; a migration without one
+        is judged by its creation time.
+        """
+        created = _naive(migration.created_at)
+        return (self.call_log.call_before(migration.instance_uuid, created) or
+                created)
+
     def _check_i1(self, rows, migrations):
         for migration in migrations:
-            created = _naive(migration.created_at)
-            if not self._legit(migration.source_compute, created):
-                self.violation('I1', 'evacuation migration %s of %s off %s '
-                               'created at %s, when no fence call had forced '
-                               'the host down since its last force-up' % (
+            called = self._called(migration)
+            if not self._legit(migration.source_compute, called):
+                self.violation('I1', 'evacuation migration %s of %s off %s: '
+                               'its evacuate call started at %s, when no '
+                               'fence call had forced the host down since '
+                               'its last force-up' % (
                                    migration.uuid, migration.instance_uuid,
-                                   migration.source_compute, created))
+                                   migration.source_compute, called))
         by_id = {m.id: m for m in migrations}
         for row in rows:
             opened, closed = _naive(row.forced_down_at), _naive(row.closed_at)
@@ -785,14 +830,14 @@ class RandomizedFaultCase(base.FaultTestBase):
                 migration = by_id.get(item.migration_id)
                 if migration is None:
                     continue
-                created = _naive(migration.created_at)
-                if (opened is None or created < opened or
-                        (closed and created > closed)):
-                    self.violation('I1', 'migration %s of %s (item of %s) '
-                                   'created at %s outside its failure, '
-                                   'forced down %s - closed %s' % (
-                                       migration.uuid, item.instance_uuid,
-                                       row.uuid, created, opened, closed))
+                called = self._called(migration)
+                if (opened is None or called < opened or
+                        (closed and called > closed)):
+                    self.violation('I1', 'migration %s of %s (item of %s): '
+                                   'its evacuate call started at %s, outside '
+                                   'its failure (forced down %s, closed %s)'
+                                   % (migration.uuid, item.instance_uuid,
+                                      row.uuid, called, opened, closed))
 
     def _check_items(self, rows, views):
         latest = {}
