@@ -270,14 +270,8 @@ def host_evacuation_refresh_counts(context, uuid):
     """Recompute a task's counters from its items' statuses."""
     session = context.session
     task = _get_task(session, uuid)
-    counts = dict(session.execute(
-        sa.select(_Item.status, sa.func.count())
-        .where(_Item.host_evacuation_id == task.id)
-        .group_by(_Item.status)).all())
-    task.total_count = sum(counts.values())
-    for status, column in _COUNTERS.items():
-        setattr(task, column, counts.get(status, 0))
-    session.flush()
+    _write_counters(session, task.id)
+    session.refresh(task)
     return task
 
 
@@ -362,6 +356,19 @@ def _counter_values(counts):
     return values
 
 
+def _write_counters(session, task_id):
+    """Recompute a task's counters in the caller's transaction.
+
+    :returns: {item status: count}
+    """
+    counts = _counts(session, task_id)
+    session.execute(
+        sa.update(_Task).where(_Task.id == task_id)
+        .values(**_counter_values(counts))
+        .execution_options(synchronize_session=False))
+    return counts
+
+
 def _cancel_pending(session, task_id, reason, now):
     return session.execute(
         sa.update(_Item)
@@ -437,11 +444,7 @@ def host_evacuation_cancel(context, uuid, reason):
         raise exception.HostEvacuationNotActive(uuid=uuid,
                                                 status=task.status)
     _cancel_pending(session, task.id, reason, now)
-    counts = _counts(session, task.id)
-    session.execute(
-        sa.update(_Task).where(_Task.id == task.id)
-        .values(**_counter_values(counts))
-        .execution_options(synchronize_session=False))
+    counts = _write_counters(session, task.id)
     session.refresh(task)
     return task, counts.get(_ITEM.EVACUATING, 0)
 
@@ -481,10 +484,7 @@ def host_evacuation_retry(context, uuid, instance_uuids):
         .values(status=_ITEM.PENDING, attempts=0, next_attempt_at=None,
                 finished_at=None)
         .execution_options(synchronize_session=False))
-    session.execute(
-        sa.update(_Task).where(_Task.id == task.id)
-        .values(**_counter_values(_counts(session, task.id)))
-        .execution_options(synchronize_session=False))
+    _write_counters(session, task.id)
     session.refresh(task)
     return task
 
@@ -512,10 +512,6 @@ def host_evacuation_close(context, uuid, reason):
     if result.rowcount != 1:
         return None, 0
     _cancel_pending(session, task.id, reason, now)
-    counts = _counts(session, task.id)
-    session.execute(
-        sa.update(_Task).where(_Task.id == task.id)
-        .values(**_counter_values(counts))
-        .execution_options(synchronize_session=False))
+    counts = _write_counters(session, task.id)
     session.refresh(task)
     return task, counts.get(_ITEM.EVACUATING, 0)

@@ -144,7 +144,12 @@ def _force_down_locked(context, compute_host, fenced, reason, evacuate,
                       host_evacuation.HostEvacuationList.get_open(
                           context, cell_uuid=compute_host.cell_mapping.uuid)}
         withheld = storm_guard.check(compute_host, also_down=open_hosts)
-    items = selection_mod.select(compute_host.context, host, selection)
+    in_flight = {item.instance_uuid: earlier.uuid
+                 for earlier in unfinished_of_host(context, host)
+                 for item in earlier.instances
+                 if item.status in (_ITEM.PENDING, _ITEM.EVACUATING)}
+    items = selection_mod.select(compute_host.context, host, selection,
+                                 in_flight=in_flight)
     pending = any(item.status == _ITEM.PENDING for item in items)
     if withheld:
         for item in items:
@@ -210,12 +215,7 @@ def force_up(context, host):
         fault_points.hit('api.force_up.locked', host=host)
         service = compute_host.service = _fresh_service(compute_host)
         task = host_evacuation.HostEvacuation.get_open_by_host(context, host)
-        if task is not None:
-            unsettled = [item for item in task.instances
-                         if item.status in (_ITEM.PENDING, _ITEM.EVACUATING)]
-            if unsettled:
-                raise exception.EvacuationInFlight(
-                    host=host, uuid=task.uuid, count=len(unsettled))
+        check_nothing_in_flight(context, host)
         check_no_done_evacuations(compute_host.context, host)
         service.forced_down = False
         if disabled_by_us(service):
@@ -228,6 +228,27 @@ def force_up(context, host):
     LOG.info('Host %s forced up', host)
     host_notifications.notify_force_up(context, service)
     return compute_host
+
+
+def unfinished_of_host(context, host):
+    """The host's tasks not finished yet, the open failure's included.
+
+    A failure closed by Nova's force-up while its task drains is one of
+    them: its evacuations in flight still count.
+    """
+    return [task for task in
+            host_evacuation.HostEvacuationList.get_unfinished(context)
+            if task.host == host]
+
+
+def check_nothing_in_flight(context, host):
+    """Refuse a force-up while an item of the host is pending or in flight."""
+    for task in unfinished_of_host(context, host):
+        unsettled = [item for item in task.instances
+                     if item.status in (_ITEM.PENDING, _ITEM.EVACUATING)]
+        if unsettled:
+            raise exception.EvacuationInFlight(
+                host=host, uuid=task.uuid, count=len(unsettled))
 
 
 def check_no_done_evacuations(cctxt, host):

@@ -8,6 +8,7 @@ import nova.conf
 
 from nova_ha_ext.objects import fields
 from nova_ha_ext.objects import instance_evacuation
+from nova_ha_ext.recovery import retry as retry_mod
 
 CONF = nova.conf.CONF
 
@@ -83,10 +84,44 @@ def _anti_affinity_groups(context, instances):
     return members
 
 
-def select(context, host, selection):
+def _latest_evacuations(context, host, instances):
+    """{instance uuid: its newest evacuation migration off ``host``}."""
+    if not instances:
+        return {}
+    latest = {}
+    for migration in objects.MigrationList.get_by_filters(
+            context, {'source_compute': host,
+                      'migration_type': 'evacuation'}):
+        known = latest.get(migration.instance_uuid)
+        if known is None or (migration.created_at, migration.id) > (
+                known.created_at, known.id):
+            latest[migration.instance_uuid] = migration
+    return latest
+
+
+def unsafe_reason(instance, latest, in_flight):
+    """Why evacuating ``instance`` again may run a second guest, or None.
+
+    An earlier host failure's verdict is not forgotten at the next one:
+    an instance whose last evacuation failed on its destination (a guest
+    may exist there) stays with the operator until they reset its state.
+    """
+    if instance.uuid in in_flight:
+        return ('an earlier evacuation of this host (%s) still has it in '
+                'flight' % in_flight[instance.uuid])
+    migration = latest.get(instance.uuid)
+    if migration is not None and retry_mod.failed_on_destination(
+            migration, instance):
+        return retry_mod.placed_reason(migration)
+    return None
+
+
+def select(context, host, selection, in_flight=None):
     """The items of a new host evacuation of ``host``.
 
     :param context: targeted at the host's cell.
+    :param in_flight: {instance uuid: evacuation uuid} of the instances an
+        unfinished earlier task of the host still evacuates.
     :returns: InstanceEvacuation objects, pending or skipped (with the
         reason as ``last_error``), highest priority first.
     """
@@ -98,9 +133,11 @@ def select(context, host, selection):
     if selection == fields.EvacuationSelection.TAGGED:
         instances = [inst for inst in instances if is_tagged(inst)]
     groups = _anti_affinity_groups(context, instances)
+    latest = _latest_evacuations(context, host, instances)
     items = []
     for instance in instances:
-        reason = skip_reason(instance)
+        reason = (unsafe_reason(instance, latest, in_flight or {}) or
+                  skip_reason(instance))
         items.append(instance_evacuation.InstanceEvacuation(
             context,
             instance_uuid=instance.uuid,

@@ -118,7 +118,6 @@ class HostEvacuationTask(base.TaskBase):
     def _execute(self):
         fault_points.hit('worker.task_claimed', worker_id=self.worker_id,
                          evacuation=self.evacuation)
-        self._adopt_in_flight()
         while True:
             if self.worker.stopping.is_set():
                 self.rollback(LeaseLostError())
@@ -130,6 +129,7 @@ class HostEvacuationTask(base.TaskBase):
             self._check_failure()
             items = instance_evacuation.InstanceEvacuationList \
                 .get_by_evacuation(self.context, self.evacuation.uuid)
+            self._adopt(items)
             self._poll(items)
             if not self.draining:
                 self._dispatch(items)
@@ -140,8 +140,11 @@ class HostEvacuationTask(base.TaskBase):
                                  evacuation=self.evacuation)
                 if self._finish():
                     return
-                # A retry or cancel landed meanwhile: read again.
+                # A retry or cancel landed meanwhile (or an item is still
+                # unsettled): read again after a pause, never in a spin.
                 self._renew_lease(force=True)
+                self.worker.stopping.wait(
+                    min(1.0, CONF.nova_ha.poll_interval))
                 continue
             self.worker.stopping.wait(CONF.nova_ha.poll_interval)
 
@@ -166,18 +169,30 @@ class HostEvacuationTask(base.TaskBase):
                       'another worker resumes it once its lease expires: '
                       '%s', self.evacuation.uuid, ex)
 
-    def _adopt_in_flight(self):
-        """Items left evacuating by a worker that died: follow them."""
-        for item in instance_evacuation.InstanceEvacuationList \
-                .get_by_evacuation(self.context, self.evacuation.uuid):
-            if item.status == _ITEM.EVACUATING and self.worker.take_slot(
-                    force=True):
-                self.in_flight[item.instance_uuid] = item
-                if item.migration_id is None:
-                    # Died between claiming the item and recording Nova's
-                    # migration: the item task finds or makes it (it never
-                    # evacuates an instance that already moved).
-                    self._start(item, adopting=True)
+    def _adopt(self, items):
+        """Items left evacuating by another worker: follow them.
+
+        Run on every loop, not only when the task is taken over: a worker
+        that stalled past its lease may still write one item evacuating
+        before its next lease check stops it (doc/recovery-state-machine.md,
+        T7). Only the lease holder gets here, so an evacuating item this
+        worker does not follow has nobody else following it.
+        """
+        for item in items:
+            if (item.status != _ITEM.EVACUATING or
+                    item.instance_uuid in self.in_flight):
+                continue
+            # This worker may itself be the one that stalled: adopt only
+            # with the lease held now.
+            self._renew_lease(force=True)
+            self.worker.take_slot(force=True)
+            self.in_flight[item.instance_uuid] = item
+            if item.migration_id is None:
+                # Claimed by a worker that died (or lost its lease) before
+                # recording Nova's migration: the item task finds that
+                # migration or makes one (it never evacuates an instance
+                # that already moved, nor one with a task in progress).
+                self._start(item, adopting=True)
 
     # -- dispatch ----------------------------------------------------------
 
@@ -201,6 +216,10 @@ class HostEvacuationTask(base.TaskBase):
             # check on the compute host.
             if item.server_group_uuid in busy_groups:
                 continue
+            # NOTE: the lease is renewed (a compare-and-swap) before each
+            # claim, so a worker that stalled past its lease stops here
+            # rather than moving an item it no longer owns.
+            self._renew_lease(force=True)
             if not self.worker.take_slot():
                 return
             item.status = _ITEM.EVACUATING

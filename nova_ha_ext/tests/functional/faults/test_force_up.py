@@ -112,3 +112,40 @@ class RetryAfterCloseTest(base.FaultTestBase):
                          [m.status for m in self._migrations(server['id'])])
         self.assertEqual('failed', self._item(uuid, server['id'])['status'])
         self.assert_invariants()
+
+
+class ForceUpWhileClosedTaskDrainsTest(base.FaultTestBase):
+
+    def test_force_up_refused_while_a_closed_failure_drains(self):
+        # Seed 102 of the randomized batch: Nova's force-up closed the
+        # failure while its evacuation was in flight, and then the
+        # extension's force-up answered 200 with that evacuation still
+        # under way.
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self.spawns.hold()
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        self.spawns.wait_entered(server['id'])
+        self._wait_for_item(uuid, server['id'], ['evacuating'])
+
+        service = self._service('host1')
+        self.admin_api.put_service(service['id'], {'forced_down': False})
+        self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
+
+        self.assertAnswer(self._host_call('host1', forced_down=False), 409,
+                          'conflictingRequest', [uuid, 'in flight'])
+        # A new failure of the host while the closed one drains: the
+        # instance in flight is not selected a second time.
+        again = self._fence_call('host1').body['host']['evacuation']
+        self.assertNotEqual(uuid, again['uuid'])
+        [item] = self._evacuation(again['uuid'])['instances']
+        self.assertEqual('skipped', item['status'], item)
+        self.assertIn(uuid, item['last_error'])
+
+        self.spawns.release()
+        item = self._wait_for_item(uuid, server['id'], ['succeeded'],
+                                   timeout=base.WAIT)
+        self.assertEqual(item['dest_host'], self._host_of(server))
+        self.assertIsNotNone(self._wait_for_end(uuid)['finished_at'])
+        self.assertEqual(1, len(self._migrations(server['id'])))
+        self.assert_invariants()

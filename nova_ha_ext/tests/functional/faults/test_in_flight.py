@@ -115,7 +115,9 @@ class CancelInFlightTest(base.FaultTestBase):
 
 class NovaFailsLateTest(base.FaultTestBase):
 
-    def test_reset_state_during_spawn_is_not_retried_elsewhere(self):
+    def _reset_during_spawn(self):
+        """Fence host1 and reset its server to error while the
+        destination spawns it: (server, evacuation uuid, destination)."""
         server = self._boot('db', 'host1', tags=[base.TAG])
         self.spawns.hold(server['id'])
         self._fence('host1')
@@ -124,6 +126,10 @@ class NovaFailsLateTest(base.FaultTestBase):
         self.admin_api.post_server_action(
             server['id'], {'os-resetState': {'state': 'error'}})
         self.spawns.release(server['id'])
+        return server, uuid, dest
+
+    def test_reset_state_during_spawn_is_not_retried_elsewhere(self):
+        server, uuid, dest = self._reset_during_spawn()
 
         # Nova's rebuild fails once the guest exists on the destination.
         first = self._wait_for_migration(server['id'], ('failed', 'error'))
@@ -133,6 +139,31 @@ class NovaFailsLateTest(base.FaultTestBase):
         self.assertEqual('failed', item['status'], item)
         self.assertIn(dest, item['last_error'])
         # A retry would have started by now (no backoff, hosts free).
+        time.sleep(1)
+        self.assertEqual(1, len(self._migrations(server['id'])),
+                         'evacuated again while its guest runs on %s' % dest)
+        self.assertEqual([dest], self.live_guests()[server['id']])
+        self.assert_invariants()
+
+    def test_guest_left_on_a_destination_is_remembered_at_the_next_failure(
+            self):
+        # Seeds 8 and 38 of the randomized batch: the verdict "failed on
+        # its destination, a guest may exist there" was forgotten once the
+        # failure closed, and the host's next failure evacuated the
+        # instance again: guests on two hosts.
+        server, uuid, dest = self._reset_during_spawn()
+        item = self._wait_for_item(uuid, server['id'], _TERMINAL,
+                                   timeout=base.WAIT)
+        self.assertEqual('failed', item['status'], item)
+        self._wait_for_end(uuid)
+        # Nothing pending, no 'done' migration: the host may come back,
+        # and later fail again.
+        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+        again = self._fence_call('host1').body['host']['evacuation']
+        self.assertNotEqual(uuid, again['uuid'])
+        [item] = self._evacuation(again['uuid'])['instances']
+        self.assertEqual('skipped', item['status'], item)
+        self.assertIn(dest, item['last_error'])
         time.sleep(1)
         self.assertEqual(1, len(self._migrations(server['id'])),
                          'evacuated again while its guest runs on %s' % dest)

@@ -42,6 +42,41 @@ class StalledWorkerTest(base.FaultTestBase):
         self.assertEqual('succeeded', self._item(uuid, server['id'])['status'])
         self.assert_invariants()
 
+    def test_worker_waking_after_a_takeover_claims_no_item(self):
+        # Seeds 15, 51 and 59 of the randomized batch: a worker that slept
+        # through its lease woke in its dispatch and moved a pending item
+        # to evacuating; its next lease check stopped it, and the item was
+        # left evacuating with no evacuation behind it, the task never
+        # finishing.
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        # A stalls at the top of its first loop, before any dispatch.
+        stale = self.stall('worker.poll', self.worker_is('worker-1'))
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        stale.wait()
+        # B takes the task over once A's lease has expired, and stalls
+        # in its own loop before dispatching.
+        taker = self.stall('worker.poll', self.worker_is('worker-2'))
+        self._start_ha_conductor('worker-2')
+        taker.wait(base.WAIT)
+
+        stale.release()
+        # Whatever A does when it wakes, it does within this.
+        time.sleep(1.5)
+        item = self._item(uuid, server['id'])
+        self.assertEqual('pending', item['status'],
+                         'the worker that lost its lease claimed the item')
+        self.assertEqual(0, item['attempts'])
+
+        taker.release()
+        item = self._wait_for_item(uuid, server['id'], ['succeeded'],
+                                   timeout=base.WAIT)
+        self.assertEqual(item['dest_host'], self._host_of(server))
+        evacuation = self._wait_for_end(uuid, timeout=base.WAIT)
+        self.assertEqual('completed', evacuation['status'], evacuation)
+        self.assertEqual(1, len(self._migrations(server['id'])))
+        self.assert_invariants()
+
 
 class DeadWorkerTest(base.FaultTestBase):
 
