@@ -16,8 +16,6 @@ from oslo_utils import timeutils
 
 from nova_ha_ext.objects import fields
 from nova_ha_ext.objects import host_evacuation
-from nova_ha_ext.tests.functional.faults import base
-from nova_ha_ext.tests.functional.faults import fixtures as fault_fixtures
 
 _ITEM = fields.InstanceEvacuationStatus
 WITHHELD = 'withheld by the storm guard'
@@ -63,35 +61,13 @@ class InvariantChecks:
                    if c.host == host and c.kind.startswith('force_up') and
                    c.status == 200 and c.answered < at)
 
-    def current_violations(self, read_migrations=True):
-        """The monitor's sample (see base): a second ``done`` evacuation of
-        an instance off one host counts only within one failure of it (the
-        host forced up in between may have taken the instance back)."""
-        found = []
-        for uuid, hosts in self.live_guests().items():
-            if len(hosts) > 1:
-                found.append('instance %s runs on %d live hosts: %s' % (
-                    uuid, len(hosts), sorted(hosts)))
-        if not read_migrations:
-            return found
-        for uuid, migrations in self._all_evacuation_migrations().items():
-            open_ = [m for m in migrations
-                     if m.status not in base.MIGRATION_FINAL]
-            if len(open_) > 1:
-                found.append('instance %s has %d evacuations in flight at '
-                             'once: %s' % (uuid, len(open_), sorted(
-                                 (m.uuid, m.status) for m in open_)))
-            done = collections.Counter(
-                (m.source_compute,
-                 self._epoch(m.source_compute, naive(m.created_at)))
-                for m in migrations
-                if m.status in fault_fixtures.MIGRATION_DONE)
-            for (source, _epoch), count in done.items():
-                if count > 1:
-                    found.append('instance %s was evacuated off %s %d times '
-                                 '(done) in one failure' % (uuid, source,
-                                                             count))
-        return found
+    FAILURE_SCOPE = ' in one failure'
+
+    def failure_of(self, migration):
+        """A host forced up in between may have taken the instance back:
+        a failure is told by the force-ups of the host before it."""
+        return self._epoch(migration.source_compute,
+                           naive(migration.created_at))
 
     def check(self):
         for message in self.monitor.violations:
