@@ -221,7 +221,11 @@ class SpawnHold(fixtures.Fixture):
         """Hold the spawns of ``uuids`` (of every instance when none)."""
         with self._lock:
             for uuid in uuids or (self._ALL,):
-                self._gates[uuid] = threading.Event()
+                gate = self._gates.get(uuid)
+                # NOTE: a hold still closed is kept: replacing it would
+                # leave the spawns waiting on it held until their timeout.
+                if gate is None or gate.is_set():
+                    self._gates[uuid] = threading.Event()
 
     def release(self, *uuids):
         """Let the spawns of ``uuids`` (of every held one when none) go."""
@@ -269,6 +273,9 @@ class InvariantMonitor(fixtures.Fixture):
         self.violations = collections.OrderedDict()
         self.samples = 0
         self.errors = 0
+        #: Samples failed in a row, up to now.
+        self.failing = 0
+        self.last_error = None
         self._stop = threading.Event()
         self._thread = None
 
@@ -294,15 +301,24 @@ class InvariantMonitor(fixtures.Fixture):
                 for violation in self.test.current_violations(read):
                     self.violations.setdefault(violation, time.monotonic())
                 self.samples += 1
-            except Exception:
+                self.failing = 0
+            except Exception as error:
                 # NOTE: a sample racing the teardown of the services; the
                 # final check in assert_invariants reads again anyway.
                 self.errors += 1
+                self.failing += 1
                 self.samples += 1
+                self.last_error = '%s: %s' % (type(error).__name__, error)
                 LOG.debug('Invariant sample failed', exc_info=True)
             self._stop.wait(self.interval)
 
     def check(self):
+        # NOTE: a monitor whose samples all fail (say, a check with the
+        # wrong signature) watches nothing: that is an error, not a pass.
+        if self.failing >= 10:
+            raise AssertionError(
+                'the invariant monitor took no sample in its last %d tries; '
+                'the last error: %s' % (self.failing, self.last_error))
         if self.violations:
             raise AssertionError(
                 'safety invariants violated during the test:\n  ' +

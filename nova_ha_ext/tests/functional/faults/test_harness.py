@@ -54,3 +54,31 @@ class HarnessTest(base.FaultTestBase):
         error = self.assertRaises(AssertionError, probe.wait, 0.2)
         self.assertIn("fault point 'worker.poll' was not reached",
                       str(error))
+
+    def test_monitor_that_never_sampled_fails(self):
+        # A check the monitor cannot call (here: the wrong signature)
+        # must not pass as "no violation seen".
+        self.current_violations = lambda: []
+        base.wait_until(lambda: self.monitor.failing >= 10, base.WAIT,
+                        'the monitor did not try to sample')
+        self.monitor.stop()
+        error = self.assertRaises(AssertionError, self.monitor.check)
+        self.assertIn('took no sample', str(error))
+        self.assertIn('TypeError', str(error))
+        # Sampling again for the test's own cleanup check.
+        del self.current_violations
+        self.monitor.failing = 0
+
+    def test_holding_a_held_spawn_again_keeps_it_held(self):
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        self.spawns.hold(server['id'])
+        self._fence('host1')
+        uuid = self._force_down('host1').body['host']['evacuation']['uuid']
+        self.spawns.wait_entered(server['id'])
+        self.spawns.hold(server['id'])
+        # One release lets the waiting spawn go, not its hold's timeout.
+        self.spawns.release(server['id'])
+        self.assertEqual('completed',
+                         self._wait_for_evacuation(uuid)['status'])
+        self.assertEqual([], self.spawns.expired)
+        self.assert_invariants()
