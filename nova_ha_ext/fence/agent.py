@@ -161,6 +161,29 @@ def _force_up(ha, opts, clock=time.monotonic, sleep=time.sleep):
             sleep(POLL_INTERVAL)
 
 
+def with_domain(ha, opts):
+    """The nova-compute host of ``opts.plug`` under ``--domain``.
+
+    As with fence_compute, the cluster's node name and Nova's host name
+    may differ by the DNS domain: the one of the node name, the name with
+    the domain appended, or with it taken off, that Nova knows.
+    """
+    plug, suffix = opts.plug, '.' + opts.domain.strip('.')
+    candidates = [plug]
+    if plug.endswith(suffix):
+        candidates.append(plug[:-len(suffix)])
+    else:
+        candidates.append(plug + suffix)
+    known = {host['host'] for host in ha.list_hosts()}
+    for name in candidates:
+        if name in known:
+            if name != plug:
+                LOG.info('Node %s is compute host %s (domain %s)', plug,
+                         name, opts.domain)
+            return name
+    return plug
+
+
 def _monitor(ha, opts):
     LOG.info('%d compute host(s)', len(ha.list_hosts()))
     return codes.EC_OK
@@ -195,6 +218,8 @@ def run(opts, client_factory=None):
     try:
         opts.password = _password(opts)
         ha = (client_factory or make_client)(opts)
+        if opts.domain and opts.action in opts_mod.HOST_ACTIONS:
+            opts.plug = with_domain(ha, opts)
         return _ACTIONS[opts.action](ha, opts)
     except AgentError as error:
         return _fail(error.code, error.message)
@@ -215,8 +240,25 @@ def run(opts, client_factory=None):
                      '--region-name' % (error, opts.endpoint_type,
                                         ' in region %s' % opts.region_name
                                         if opts.region_name else ''))
+    except ks_exc.DiscoveryFailure as error:
+        # NOTE: an auth URL without a version is looked up first; an
+        # identity service that cannot be reached fails that lookup.
+        if _connection_failed(error):
+            return _fail(codes.EC_CONNECTION_LOST, error)
+        return _fail(codes.EC_GENERIC_ERROR, error)
     except ks_exc.ClientException as error:
         return _fail(codes.EC_GENERIC_ERROR, error)
+
+
+def _connection_failed(error):
+    """Whether ``error`` was caused by a connection that failed."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, ks_exc.ConnectionError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _version():

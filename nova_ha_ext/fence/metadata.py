@@ -51,7 +51,7 @@ def _parameter(parent, option, alias=False):
     parameter = ElementTree.SubElement(parent, 'parameter', attrs)
     ElementTree.SubElement(parameter, 'getopt',
                            {'mixed': _getopt(option, alias)})
-    content = {'type': option.kind}
+    content = {'type': option.content_type}
     if option.default is not None:
         content['default'] = str(option.default)
     element = ElementTree.SubElement(parameter, 'content', content)

@@ -48,8 +48,9 @@ class UsageError(Exception):
 class Option:
     """One option: its stdin name, flags, type and documentation.
 
-    :param kind: the metadata content type: ``string``, ``boolean``,
-        ``second``, ``integer`` or ``select`` (with ``choices``).
+    :param kind: the metadata content type: ``string``, ``boolean`` (a
+        flag), ``boolean_value`` (a boolean given as a value, unset by
+        default), ``second``, ``integer`` or ``select`` (with ``choices``).
     :param alias: the classic name of the option (``login``, ``passwd``,
         ``port``, ...), still accepted on stdin and as a flag and listed
         as deprecated in the metadata.
@@ -70,6 +71,12 @@ class Option:
     @property
     def takes_value(self):
         return self.kind != 'boolean'
+
+    @property
+    def content_type(self):
+        """The type the metadata gives (``boolean_value`` is a boolean
+        spelled out, e.g. ``instance_filtering=0``)."""
+        return 'boolean' if self.kind == 'boolean_value' else self.kind
 
     @property
     def alias_flag(self):
@@ -117,6 +124,23 @@ OPTIONS = (
     Option('force', ('--force',),
            "Evacuate even when the API's storm guard would withhold it",
            kind='boolean'),
+    # fence_compute's options, with their meanings there, so that its
+    # stonith resources move over by changing the agent's name only.
+    Option('record_only', ('--record-only',),
+           "fence_compute's: force the host down and record its failure, "
+           "evacuate nothing (as --evacuate none)", kind='boolean'),
+    Option('instance_filtering', ('--instance-filtering',),
+           "fence_compute's: true evacuates the tagged instances, false "
+           "all of them; overrides --evacuate", kind='boolean_value',
+           metavar='true|false'),
+    Option('no_shared_storage', ('--no-shared-storage',),
+           "fence_compute's: accepted; Nova finds out itself whether the "
+           "instances' disks are shared (compute API 2.14 and later)",
+           kind='boolean'),
+    Option('domain', ('-d', '--domain'),
+           "fence_compute's: DNS domain of the compute hosts, appended to "
+           "(or taken off) the node name to find its nova-compute host",
+           metavar='domain'),
     Option('reason', ('--reason',),
            'Reason recorded on the host (default: names the agent and the '
            'node)', metavar='text'),
@@ -233,6 +257,16 @@ def _number(option, value):
     return number
 
 
+def _boolean(option, value):
+    value = str(value).lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise UsageError('--%s must be true or false, not %r' % (
+        option.name.replace('_', '-'), value))
+
+
 def _endpoint_type(value):
     # fence_compute's spelling (internalURL) is accepted, so its stonith
     # resources can be moved over unchanged.
@@ -267,6 +301,10 @@ def resolve(raw):
     # NOTE: the FenceAgentAPI prefers port (plug) over nodename when both
     # are given: the plug is what pcmk_host_map translated the node to.
     opts.plug = opts.plug or opts.nodename
+    if opts.record_only:
+        opts.evacuate = 'none'
+    elif opts.instance_filtering is not None:
+        opts.evacuate = 'tagged' if opts.instance_filtering else 'all'
     if opts.reason is None and opts.plug:
         node = opts.nodename or opts.plug
         opts.reason = ('fenced by %s (cluster node %s)' % (
@@ -285,6 +323,8 @@ def _convert(option, value):
         value = _endpoint_type(value)
     elif option.name == 'evacuate':
         value = value.lower()
+    elif option.kind == 'boolean_value':
+        return _boolean(option, value)
     elif option.name == 'reason' and len(value) > REASON_MAX:
         raise UsageError('--reason is longer than %d characters' %
                          REASON_MAX)

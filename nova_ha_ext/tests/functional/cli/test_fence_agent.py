@@ -17,7 +17,8 @@ from nova_ha_ext.tests.functional.cli import base
 from nova_ha_ext.tests.functional.recovery import base as recovery_base
 
 
-class FenceAgentTest(base.CLITestBase):
+class AgentTestBase(base.CLITestBase):
+    """Runs the agent in-process against the functional cloud."""
 
     def setUp(self):
         super().setUp()
@@ -62,6 +63,9 @@ class FenceAgentTest(base.CLITestBase):
         match = re.search(r'^Evacuation: (\S+) ', result.out, re.M)
         self.assertIsNotNone(match, result)
         return match.group(1)
+
+
+class FenceAgentTest(AgentTestBase):
 
     def test_off_status_on_with_flags(self):
         server = self._boot('db', 'host1', tags=[recovery_base.TAG])
@@ -182,10 +186,14 @@ class FenceAgentTest(base.CLITestBase):
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
         sock.close()
-        result = self._agent(self._argv(
-            'status', 'host1', auth_url='http://127.0.0.1:%d/v3' % port))
-        self.assertEqual(codes.EC_CONNECTION_LOST, result.code, result)
-        self.assertIn('ERROR: Unable to connect to OpenStack', result.err)
+        for url in ('http://127.0.0.1:%d/v3' % port,
+                    # Unversioned: keystoneauth looks the versions up.
+                    'http://127.0.0.1:%d' % port):
+            result = self._agent(self._argv('status', 'host1',
+                                            auth_url=url))
+            self.assertEqual(codes.EC_CONNECTION_LOST, result.code, result)
+            self.assertIn('ERROR: Unable to connect to OpenStack',
+                          result.err)
 
         # Bad arguments: a usage message, never exit 2 ("OFF").
         result = self._agent(self._argv('status', 'host1', '--fenced'))
@@ -196,3 +204,63 @@ class FenceAgentTest(base.CLITestBase):
         self.assertEqual(codes.EC_GENERIC_ERROR, result.code, result)
         self.assertIn('You have to set -k/--auth-url', result.err)
         self.assertIn('Usage: fence_nova_ha', result.err)
+
+
+class FenceComputeOptionsTest(AgentTestBase):
+    """fence_compute's stonith lines work with the agent's name changed."""
+
+    def _off_selection(self, **extra):
+        self._fence('host1')
+        result = self._agent(stdin=self._stdin('off', 'host1', **extra))
+        self.assertEqual(codes.EC_OK, result.code, result)
+        for key in extra:
+            self.assertNotIn("option '%s'" % key, result.err)
+        return self._evacuation(self._evacuation_uuid(result))
+
+    def test_record_only_records_and_evacuates_nothing(self):
+        server = self._boot('db', 'host1', tags=[recovery_base.TAG])
+        # As Pacemaker passes fence_compute's booleans: "1"/"0".
+        evacuation = self._off_selection(record_only='1',
+                                         no_shared_storage='0')
+        self.assertEqual(('none', [], True),
+                         (evacuation['selection'], evacuation['instances'],
+                          evacuation['fenced']))
+        self.assertTrue(self._compute_service('host1')['forced_down'])
+        self.assertIsNone(evacuation['closed_at'])
+        self.assertEqual('host1', self._host_of(server))
+
+    def test_instance_filtering_false_evacuates_all(self):
+        tagged = self._boot('db', 'host1', tags=[recovery_base.TAG])
+        untagged = self._boot('scratch', 'host1')
+        evacuation = self._off_selection(instance_filtering='0',
+                                         no_shared_storage='1')
+        self.assertEqual('all', evacuation['selection'])
+        self._wait_for_end(evacuation['uuid'])
+        self.assertNotEqual('host1', self._host_of(tagged))
+        self.assertNotEqual('host1', self._host_of(untagged))
+
+    def test_instance_filtering_true_is_tagged(self):
+        self._boot('scratch', 'host1')
+        evacuation = self._off_selection(instance_filtering='true',
+                                         evacuate='all')
+        self.assertEqual(('tagged', []), (evacuation['selection'],
+                                          evacuation['instances']))
+
+    def test_domain_maps_the_node_name_to_the_nova_host(self):
+        self._fence('host1')
+        # The cluster knows the node by its FQDN, Nova by its short name.
+        result = self._agent(self._argv('off', 'host1.cloud.example',
+                                        '--domain', 'cloud.example'))
+        self.assertEqual(codes.EC_OK, result.code, result)
+        self.assertIn('Success: host1 forced down', result.out)
+        result = self._agent(stdin=self._stdin(
+            'status', 'host1.cloud.example', domain='cloud.example'))
+        self.assertEqual((codes.EC_STATUS_OFF, 'Status: OFF\n'),
+                         (result.code, result.out), result)
+
+    def test_bad_instance_filtering_is_a_usage_error(self):
+        result = self._agent(self._argv('status', 'host1',
+                                        '--instance-filtering', 'maybe'))
+        self.assertEqual(codes.EC_GENERIC_ERROR, result.code, result)
+        self.assertIn('--instance-filtering must be true or false',
+                      result.err)

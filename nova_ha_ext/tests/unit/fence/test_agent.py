@@ -263,7 +263,7 @@ class MetadataTest(testtools.TestCase):
             self.assertIn('--' + option.name.replace('_', '-'),
                           parameter.find('getopt').get('mixed'))
             content = parameter.find('content')
-            self.assertEqual(option.kind, content.get('type'))
+            self.assertEqual(option.content_type, content.get('type'))
             self.assertEqual(option.default, content.get('default'))
             self.assertEqual('en', parameter.find('shortdesc').get('lang'))
             self.assertEqual('1' if option.required else '0',
