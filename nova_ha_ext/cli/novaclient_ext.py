@@ -14,6 +14,7 @@ import functools
 from novaclient import exceptions
 from novaclient import utils
 
+from nova_ha_ext.cli import advice
 from nova_ha_ext import client
 
 _COUNTS = ('total', 'succeeded', 'failed', 'skipped', 'cancelled',
@@ -42,7 +43,8 @@ def _ha_command(func):
         try:
             return func(_client(cs), args)
         except client.ClientException as exc:
-            raise exceptions.CommandError(str(exc)) from exc
+            raise exceptions.CommandError(
+                advice.for_cli(str(exc), 'nova')) from exc
     return command
 
 
@@ -79,7 +81,10 @@ def _print_host(host, evacuation_keys=()):
     row = {key: value for key, value in host.items() if key != 'evacuation'}
     evacuation = host.get('evacuation') or {}
     for key in evacuation_keys:
-        row['evacuation_' + key] = evacuation.get(key)
+        value = evacuation.get(key)
+        if key == 'withheld_reason' and value:
+            value = advice.for_cli(value, 'nova')
+        row['evacuation_' + key] = value
     utils.print_dict(row)
 
 
@@ -128,9 +133,10 @@ def do_ha_force_down(ha, args):
         print('Evacuation %s of host %s is already active; no new one was '
               'started.' % (evacuation['uuid'], args.host))
     elif evacuation.get('withheld_reason'):
-        print('Evacuation %s of host %s was withheld: %s. Use --force to '
-              'evacuate anyway.' % (evacuation['uuid'], args.host,
-                                    evacuation['withheld_reason']))
+        # NOTE: the table above has the reason, ending with what to do.
+        print('Evacuation %s of host %s was withheld by the storm guard: '
+              'nothing was evacuated (evacuation_withheld_reason says why).'
+              % (evacuation['uuid'], args.host))
     elif evacuation['status'] in client.ha.FINAL_STATUSES:
         # --evacuate none, or nothing on the host matched the selection.
         print('Recorded evacuation %s of host %s: nothing to evacuate '

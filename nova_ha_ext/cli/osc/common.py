@@ -6,6 +6,7 @@ import contextlib
 from cliff import columns
 from osc_lib import exceptions
 
+from nova_ha_ext.cli import advice
 from nova_ha_ext.client import exceptions as client_exceptions
 
 _COUNTS = ('total', 'remaining', 'succeeded', 'failed', 'skipped',
@@ -28,7 +29,8 @@ def api_errors():
     try:
         yield
     except client_exceptions.ClientException as exc:
-        raise exceptions.CommandError(str(exc)) from exc
+        raise exceptions.CommandError(
+            advice.for_cli(str(exc), 'openstack')) from exc
 
 
 def positive_int(text):

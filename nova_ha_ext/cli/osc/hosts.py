@@ -2,6 +2,7 @@
 
 from osc_lib.command import command
 
+from nova_ha_ext.cli import advice
 from nova_ha_ext import client
 from nova_ha_ext.cli.osc import common
 
@@ -21,11 +22,13 @@ def _host_fields(host, **extra):
     ha evacuation show`` has the rest.
     """
     evacuation = host.get('evacuation') or {}
+    withheld = evacuation.get('withheld_reason')
     names = _HOST_FIELDS + ('evacuation_uuid', 'evacuation_status',
                             'withheld_reason') + tuple(extra)
     values = tuple(host[name] for name in _HOST_FIELDS) + (
         evacuation.get('uuid'), evacuation.get('status'),
-        evacuation.get('withheld_reason')) + tuple(extra.values())
+        withheld and advice.for_cli(withheld, 'openstack')
+    ) + tuple(extra.values())
     return names, values
 
 

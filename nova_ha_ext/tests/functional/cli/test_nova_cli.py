@@ -85,16 +85,22 @@ class NovaCLITest(base.CLITestBase):
         # The API's refusals: its message, status and the CLI's exit 1.
         result = self.nova_error('ha-force-down', 'host1')
         self.assertIn('ERROR (CommandError): ', result.err)
-        self.assertIn('fenced', result.err)
+        self.assertIn('repeat the command with --fenced', result.err)
         self.assertIn('(HTTP 409)', result.err)
         self.assertFalse(self._compute_service('host1')['forced_down'])
+        # The API's advice as this CLI's commands, not REST calls.
         result = self.nova_error('ha-force-down', 'nohost', '--fenced')
         self.assertIn('nohost', result.err)
+        self.assertIn('List the compute hosts with nova ha-host-list',
+                      result.err)
         self.assertIn('(HTTP 404)', result.err)
         result = self.nova_error('ha-evacuation-show',
                                  recovery_base.uuids.nothing)
         self.assertIn('could not be found', result.err)
+        self.assertIn('existing ones with nova ha-evacuation-list',
+                      result.err)
         self.assertIn('(HTTP 404)', result.err)
+        self.assertNotIn('/os-ha', result.err)
         self.assertEqual('', result.out)
 
         result = self.nova_ok('ha-host-list')
@@ -125,7 +131,9 @@ class NovaCLITest(base.CLITestBase):
              props['evacuation_selection']))
         self.assertIn('2 of the 4 nova-compute hosts', result.out)
         self.assertIn('was withheld', result.out)
-        self.assertIn('Use --force to evacuate anyway.', result.out)
+        self.assertIn('repeat the command with --force to evacuate anyway.',
+                      result.out)
+        self.assertEqual(1, result.out.count('evacuate anyway'), result.out)
         withheld = props['evacuation_uuid']
         service = self._compute_service('host1')
         self.assertEqual((True, 'disabled', '[nova-ha] IPMI off'),

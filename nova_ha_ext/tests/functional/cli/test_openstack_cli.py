@@ -84,6 +84,7 @@ class HostCommandsTest(OpenStackCLITest):
                            '--evacuate', 'tagged')
         self.assertIn('Host host1 is not forced down: fencing was not '
                       'confirmed', err)
+        self.assertIn('repeat the command with --fenced', err)
         self.assertIn('(HTTP 409)', err)
         self.assertFalse(self._compute_service('host1')['forced_down'])
 
@@ -161,12 +162,17 @@ class HostCommandsTest(OpenStackCLITest):
         self.assertEqual((False, 'enabled'),
                          (service['forced_down'], service['status']))
 
+        # The API's advice as this CLI's commands, not REST calls.
         err = self.refused('ha', 'host', 'force', 'down', 'nohost',
                            '--fenced')
         self.assertIn('(HTTP 404)', err)
+        self.assertIn('List the compute hosts with openstack ha host list',
+                      err)
         err = self.refused('ha', 'evacuation', 'show', uuids.missing)
         self.assertIn(uuids.missing, err)
         self.assertIn('(HTTP 404)', err)
+        self.assertIn('openstack ha evacuation list', err)
+        self.assertNotIn('/os-ha', err)
 
 
 class EvacuationActionsTest(OpenStackCLITest):
@@ -222,6 +228,7 @@ class EvacuationActionsTest(OpenStackCLITest):
         # The host may not come back while its evacuation runs.
         err = self.refused('ha', 'host', 'force', 'up', 'host1')
         self.assertIn('(HTTP 409)', err)
+        self.assertIn('openstack ha evacuation show %s' % uuid, err)
         self.assertTrue(self._compute_service('host1')['forced_down'])
 
         cancelled = self.json('ha', 'evacuation', 'cancel', uuid)
