@@ -13,6 +13,7 @@ from nova import rpc
 
 from nova_ha_ext.conductor import manager as manager_mod
 from nova_ha_ext.conductor import rpcapi
+from nova_ha_ext.conductor import status_server
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -31,8 +32,18 @@ class HAConductorService(oslo_service.ServiceBase):
         # needs its own worker id (the lease owner).
         self.manager = manager
         self.rpcserver = None
+        self.status = None
         self._periodic = None
         self._stop = threading.Event()
+
+    @property
+    def worker_id(self):
+        return self.manager.worker_id if self.manager else None
+
+    def serving(self):
+        """Whether this worker takes work: RPC server up, not stopping."""
+        return bool(self.rpcserver is not None and
+                    not self._stop.is_set())
 
     def start(self):
         if self.manager is None:
@@ -50,6 +61,10 @@ class HAConductorService(oslo_service.ServiceBase):
         self._periodic = threading.Thread(
             target=self._resume_loop, name='nova-ha-resume', daemon=True)
         self._periodic.start()
+        if CONF.nova_ha.metrics_port:
+            self.status = status_server.StatusServer(
+                self, CONF.nova_ha.metrics_host, CONF.nova_ha.metrics_port)
+            self.status.start()
         LOG.info('HA conductor worker %s started on topic %s',
                  self.manager.worker_id, CONF.nova_ha.conductor_topic)
 
@@ -66,6 +81,9 @@ class HAConductorService(oslo_service.ServiceBase):
     def stop(self, release_leases=True):
         """Stop taking work and stop the running tasks."""
         self._stop.set()
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
         if self.rpcserver is not None:
             self.rpcserver.stop()
             self.rpcserver.wait()

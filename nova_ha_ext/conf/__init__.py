@@ -6,11 +6,12 @@ that Nova's processes (and their tests) stay in charge of their CONF.
 """
 
 from nova_ha_ext.conf import database
+from nova_ha_ext.conf import metrics
 from nova_ha_ext.conf import recovery
 from nova_ha_ext.conf import scheduler
 from nova_ha_ext.conf import watchdog
 
-_MODULES = (database, recovery, scheduler, watchdog)
+_MODULES = (database, metrics, recovery, scheduler, watchdog)
 
 
 def register_opts(conf):
