@@ -70,6 +70,11 @@ def _parser():
         help='what the fence agent asks to evacuate (default tagged)')
     add('--force', action='store_true',
         help='let the fence agent override the storm guard')
+    add('--keep-down', action='store_true',
+        help='end with the failed hosts still down; by default they are '
+             'repaired: nova-compute restarts (destroying the evacuated '
+             'guests, completing their migrations) and fence_nova_ha -o on '
+             'forces them up')
     add('--serve', action='store_true',
         help='afterwards keep the API listening on 127.0.0.1 (no '
              'authentication) and print nova/openstack command lines that '
@@ -96,7 +101,7 @@ def _parse_args(argv):
         untagged=args.untagged, group_size=args.group_size,
         spawn_delay=args.spawn_delay, fail=args.fail,
         fail_rack=args.fail_rack, evacuate=args.evacuate, force=args.force,
-        serve=args.serve, port=args.port)
+        serve=args.serve, port=args.port, host_return=not args.keep_down)
     unknown = [host for host in args.fail if host not in settings.hosts]
     if unknown:
         parser.error('--fail %s: no such host; the hosts are %s' % (
@@ -127,6 +132,8 @@ def cli_lines(env, evacuation_uuid=None):
     if evacuation_uuid:
         lines.append('%s ha-evacuation-show %s' % (nova, evacuation_uuid))
     lines += ['%s list --all-tenants' % nova,
+              '%s server list --all-projects' % openstack,
+              '%s image list' % openstack,
               '%s ha host list' % openstack,
               '%s ha evacuation list -f json' % openstack]
     if evacuation_uuid:

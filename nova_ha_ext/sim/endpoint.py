@@ -1,4 +1,5 @@
-"""The simulator's API endpoint: Nova's API plus a stand-in identity service.
+"""The simulator's API endpoint: Nova's API plus stand-in identity and
+image services.
 
 The ``nova`` and ``openstack`` CLIs always authenticate through keystoneauth
 before calling Nova, and read Nova's URL from the catalog Keystone returns.
@@ -16,6 +17,8 @@ import socketserver
 import threading
 from wsgiref import simple_server
 
+from nova_ha_ext.sim import image_api
+
 IDENTITY_PREFIX = '/identity'
 REGION = 'RegionOne'
 _ROLES = ('admin', 'member', 'reader')
@@ -32,10 +35,14 @@ def _json(start_response, status, body, headers=()):
 class Endpoint:
     """WSGI app serving ``/identity/v3`` and, under it, Nova's API."""
 
-    def __init__(self, nova_app, project_id, user='admin'):
+    def __init__(self, nova_app, project_id, user='admin', images=None):
+        """:param images: a callable listing Nova's image dicts (the
+            Glance fixture's); with it, ``/image`` answers Glance v2's
+            read calls and the catalog lists an image service."""
         self.nova_app = nova_app
         self.project_id = project_id
         self.user = user
+        self.image_api = image_api.ImageAPI(images) if images else None
 
     def env(self, base_url):
         """``OS_*`` variables that point both CLIs at ``base_url``."""
@@ -85,6 +92,11 @@ class Endpoint:
         if path == IDENTITY_PREFIX or path.startswith(IDENTITY_PREFIX + '/'):
             return self._identity(environ, start_response,
                                   path[len(IDENTITY_PREFIX):].rstrip('/'))
+        if self.image_api and (path == image_api.PREFIX or path.startswith(
+                image_api.PREFIX + '/')):
+            return self.image_api(environ, start_response,
+                                  path[len(image_api.PREFIX):],
+                                  self._base_url(environ))
         # Who the caller is, as Keystone's middleware would have said.
         environ['HTTP_X_AUTH_USER'] = self.user
         environ['HTTP_X_AUTH_PROJECT_ID'] = self.project_id
@@ -103,7 +115,7 @@ class Endpoint:
         base = self._base_url(environ)
         method = environ['REQUEST_METHOD']
         if method == 'GET' and path in ('', '/v3'):
-            return _json(start_response, '200 OK', {'version': {
+            version = {
                 'id': 'v3.14', 'status': 'stable',
                 'updated': '2020-04-07T00:00:00Z',
                 'links': [{'rel': 'self',
@@ -111,7 +123,12 @@ class Endpoint:
                 'media-types': [{
                     'base': 'application/json',
                     'type': 'application/vnd.openstack.identity-v3+json'}],
-            }})
+            }
+            if path == '':
+                # Keystone's answer at its root: the versions it has.
+                return _json(start_response, '300 Multiple Choices',
+                             {'versions': {'values': [version]}})
+            return _json(start_response, '200 OK', {'version': version})
         if method == 'POST' and path == '/v3/auth/tokens':
             return _json(start_response, '201 Created', self._token(base),
                          headers=[('X-Subject-Token', 'sim-token')])
@@ -124,10 +141,15 @@ class Endpoint:
         now = datetime.datetime.now(datetime.timezone.utc)
         stamp = '%Y-%m-%dT%H:%M:%S.000000Z'
         domain = {'id': 'default', 'name': 'Default'}
-        endpoints = [{'id': 'compute-%s' % interface, 'interface': interface,
-                      'region': REGION, 'region_id': REGION,
-                      'url': base + '/v2.1'}
-                     for interface in ('public', 'internal', 'admin')]
+        services = [('compute', 'nova', base + '/v2.1'),
+                    ('identity', 'keystone', base + IDENTITY_PREFIX)]
+        if self.image_api:
+            services.append(('image', 'glance', base + image_api.PREFIX))
+        catalog = [{'id': kind, 'type': kind, 'name': name, 'endpoints': [
+            {'id': '%s-%s' % (kind, interface), 'interface': interface,
+             'region': REGION, 'region_id': REGION, 'url': url}
+            for interface in ('public', 'internal', 'admin')]}
+            for kind, name, url in services]
         return {'token': {
             'methods': ['password'],
             'issued_at': now.strftime(stamp),
@@ -137,8 +159,7 @@ class Endpoint:
             'project': {'id': self.project_id, 'name': 'sim',
                         'domain': domain},
             'roles': [{'id': role, 'name': role} for role in _ROLES],
-            'catalog': [{'id': 'compute', 'type': 'compute', 'name': 'nova',
-                         'endpoints': endpoints}],
+            'catalog': catalog,
         }}
 
 

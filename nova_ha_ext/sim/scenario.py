@@ -62,8 +62,10 @@ class Simulation:
                 'nova.virt.fake.FakeDriver.spawn', spawn))
 
     def _endpoint(self, cloud):
-        self.endpoint = endpoint.Endpoint(cloud.api_fixture.app(),
-                                          cloud.api_fixture.project_id)
+        glance = cloud.glance
+        self.endpoint = endpoint.Endpoint(
+            cloud.api_fixture.app(), cloud.api_fixture.project_id,
+            images=lambda: glance.detail(None))
         cloud.addCleanup(self.endpoint.intercept(SIM_URL)
                          .uninstall_intercept)
         self.ha = self.endpoint.client(SIM_URL)
@@ -157,10 +159,11 @@ class Simulation:
             return [before[members[0]['id']][0]]
         return [settings.hosts[-1]]
 
-    def _fence_call(self, host):
-        """What Pacemaker runs once IPMI has powered ``host`` off."""
+    def _fence_call(self, host, action='off'):
+        """What Pacemaker runs once IPMI has powered ``host`` off (or,
+        with ``action='on'``, once the repaired node rejoins)."""
         env = self.endpoint.env(SIM_URL)
-        argv = ['--action', 'off', '--plug', host,
+        argv = ['--action', action, '--plug', host,
                 '--auth-url', env['OS_AUTH_URL'],
                 '--username', env['OS_USERNAME'],
                 '--password', env['OS_PASSWORD'],
@@ -176,8 +179,38 @@ class Simulation:
         for line in printed.getvalue().splitlines():
             self.say('  fence_nova_ha: ' + line)
         if code != 0:
-            raise AssertionError('fence_nova_ha -o off -n %s exited %s'
-                                 % (host, code))
+            raise AssertionError('fence_nova_ha -o %s -n %s exited %s'
+                                 % (action, host, code))
+
+    def _host_return(self, cloud, hosts):
+        """The repaired hosts rejoin: nova-compute starts again (and
+        destroys the evacuated guests, completing their migrations), then
+        Pacemaker unfences each node (fence_nova_ha -o on)."""
+        if not hosts:
+            return
+        self.say('\n%s repaired: its nova-compute starts again, then '
+                 'Pacemaker runs fence_nova_ha -o on' % ', '.join(hosts))
+        started = time.monotonic()
+        for host in hosts:
+            cloud.computes[host] = cloud.restart_compute_service(
+                cloud.computes[host])
+            statuses = collections.Counter(
+                migration['status'] for migration in cloud.admin_api.api_get(
+                    '/os-migrations?source_compute=%s&migration_type='
+                    'evacuation' % host).body['migrations'])
+            self.say('  %s: evacuation migrations %s' % (host, ', '.join(
+                '%d %s' % (n, status)
+                for status, n in sorted(statuses.items())) or 'none'))
+            self._fence_call(host, action='on')
+        seconds = self._step('host return (nova-compute restart, force-up)',
+                             started)
+        self.say('\nHosts after their return, %.1fs later (GET '
+                 '/os-ha/hosts):' % seconds)
+        for host in self.ha.list_hosts():
+            if host['host'] in hosts:
+                self.say('  %s: %s, forced_down %s, disabled %s' % (
+                    host['host'], host['state'], host['forced_down'],
+                    host['disabled']))
 
     def _watch(self, uuids, called):
         progress = report.Progress(self.out, called)
@@ -245,6 +278,9 @@ class Simulation:
                              confirmed))
         after = self._placement(cloud)
         self._print_results(failed, before, after, tasks, withheld)
+        if self.settings.host_return:
+            self._host_return(cloud, [host for host in failed if host not in
+                                      {h for h, _ in withheld}])
         if self.settings.serve:
             self._serve(cloud)
 

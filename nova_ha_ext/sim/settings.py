@@ -12,7 +12,8 @@ class Settings:
 
     def __init__(self, computes=8, racks=3, tagged=24, untagged=8,
                  group_size=3, spawn_delay=0.5, fail=(), fail_rack=None,
-                 evacuate='tagged', force=False, serve=False, port=0):
+                 evacuate='tagged', force=False, serve=False, port=0,
+                 host_return=True):
         self.hosts = ['compute%d' % i for i in range(1, computes + 1)]
         # Contiguous, nearly equal racks: compute1-3 in r1, and so on.
         size, extra = divmod(computes, racks)
@@ -32,3 +33,5 @@ class Settings:
         self.force = force
         self.serve = serve
         self.port = port
+        #: End with the failed hosts' return (restart, force-up).
+        self.host_return = host_return

@@ -102,10 +102,17 @@ class SimulatorTest(testtools.TestCase):
         task = lines.until(r'evacuation \S+ of \S+: ', 30)
         uuid = task.split()[1]
         self.assertIn(': completed', task)
+        lines.until(r'Hosts after their return', 120)
+        returned = ''.join(lines.seen)
+        self.assertIn('%s: evacuation migrations' % failed_host, returned)
+        self.assertIn('completed', returned.split(
+            '%s: evacuation migrations' % failed_host)[1])
+        self.assertIn('fence_nova_ha: Success: %s forced up' % failed_host,
+                      returned)
 
         export = lines.until(r'^\s+export OS_', 60).strip()
         commands = [lines.until(r'^\s+\S*(nova|openstack) ', 5).strip()
-                    for _ in range(7)]
+                    for _ in range(9)]
         lines.until('Press Ctrl-C', 5)
         for assignment in shlex.split(export)[1:]:
             name, _, value = assignment.partition('=')
@@ -113,13 +120,14 @@ class SimulatorTest(testtools.TestCase):
         self.assertTrue(env['OS_AUTH_URL'].startswith('http://127.0.0.1:'))
         by_verb = {' '.join(c.split()[1:]): c for c in commands}
 
+        # The run ended with the host's return: repaired, forced up.
         hosts = self._cli(by_verb['ha-host-list'], env)
-        self.assertRegex(hosts, r'\| %s\s+\| down\s+\| True\s+\| True'
+        self.assertRegex(hosts, r'\| %s\s+\| up\s+\| False\s+\| False'
                          % failed_host)
         shown = self._cli(by_verb['ha-evacuation-show %s' % uuid], env)
         self.assertRegex(shown, r'\| status\s+\| completed')
         listed = self._cli(by_verb['ha host list'], env)
-        self.assertRegex(listed, r'\| %s\s+\| down\s+\| True'
+        self.assertRegex(listed, r'\| %s\s+\| up\s+\| False'
                          % failed_host)
         evacuations = json.loads(self._cli(
             by_verb['ha evacuation list -f json'], env))
@@ -128,6 +136,12 @@ class SimulatorTest(testtools.TestCase):
                           for e in evacuations])
         servers = self._cli(by_verb['list --all-tenants'], env)
         self.assertEqual(8, servers.count('ACTIVE'), servers)
+        # Stock openstack commands: the catalog has identity and image.
+        servers = self._cli(by_verb['server list --all-projects'], env)
+        self.assertEqual(8, servers.count('ACTIVE'), servers)
+        self.assertIn('fakeimage123456', servers)
+        images = self._cli(by_verb['image list'], env)
+        self.assertIn('active', images)
 
         sim.send_signal(signal.SIGINT)
         rest = lines.rest(60)
