@@ -27,7 +27,9 @@ COMPUTE_MICROVERSION = '2.95'
 def schema_jobs(state, settings):
     """Start every database migration at once: they are independent, and
     on two cores running them side by side hides most of their I/O."""
-    nova_conf = configs.etc(state, 'nova', 'nova.conf')
+    nova_conf = '%s --config-file %s' % (
+        configs.etc(state, 'nova', 'nova.conf'),
+        configs.etc(state, 'nova', 'nova-db.conf'))
     ks_conf = configs.etc(state, 'keystone', 'keystone.conf')
     cloud = dict(cloud=True)
     neutron = ['--config-file', configs.etc(state, 'neutron', 'neutron.conf'),
@@ -178,8 +180,9 @@ def wait_computes(state, settings, timeout):
         if waiting[0] is None:
             break
     discover = procs.run(state, 'discover-hosts', [
-        settings.bin('nova-manage'), '--config-file',
-        configs.etc(state, 'nova', 'nova.conf'),
+        settings.bin('nova-manage'),
+        '--config-file', configs.etc(state, 'nova', 'nova.conf'),
+        '--config-file', configs.etc(state, 'nova', 'nova-db.conf'),
         'cell_v2', 'discover_hosts', '--verbose'])
     discover.wait()
     conn = backends.mysql_connect(state, database=state.db_name('nova_api'))

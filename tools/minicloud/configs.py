@@ -167,14 +167,13 @@ def write_nova(state, settings):
     conf = _common(state, 'nova')
     conf['DEFAULT'].update({
         'state_path': state.path_of('nova'),
+        'host': 'mc-controller',
         'my_ip': '127.0.0.1',
         'compute_driver': 'fake.FakeDriver',
     })
     conf.update({
         'api': {'auth_strategy': 'keystone'},
         'wsgi': {'api_paste_config': PASTE},
-        'api_database': {'connection': state.db_url('nova_api')},
-        'database': {'connection': state.db_url('nova')},
         'keystone_authtoken': _authtoken(state, 'nova'),
         'placement': _client(state),
         'neutron': _client(state),
@@ -192,7 +191,6 @@ def write_nova(state, settings):
         'oslo_messaging_notifications': {'driver': 'messagingv2'},
         'vnc': {'enabled': False},
         'nova_ha': {
-            'connection': state.db_url('nova_ha'),
             'require_fencing_confirmation': True,
             'conductor_workers': 1,
             'lease_seconds': settings.ha_lease_seconds,
@@ -200,6 +198,14 @@ def write_nova(state, settings):
         },
     })
     _ini(etc(state, 'nova', 'nova.conf'), conf)
+    # Database credentials only for the control plane: a nova-compute
+    # that has them makes cross-cell queries it must not (as deployed
+    # computes get none).
+    _ini(etc(state, 'nova', 'nova-db.conf'), {
+        'api_database': {'connection': state.db_url('nova_api')},
+        'database': {'connection': state.db_url('nova')},
+        'nova_ha': {'connection': state.db_url('nova_ha')},
+    })
     for host in settings.hosts():
         _ini(etc(state, 'nova', '%s.conf' % host), {'DEFAULT': {
             'host': host,
@@ -242,6 +248,8 @@ def commands(state, settings):
     """{service: (argv, env, port, cwd)} of every long-running service, in
     the order ``up`` starts them."""
     nova_conf = etc(state, 'nova', 'nova.conf')
+    control = ['--config-file', nova_conf, '--config-file',
+               etc(state, 'nova', 'nova-db.conf')]
     cmds = {
         'keystone': (
             _gunicorn(settings, state, 'keystone', 'keystone.wsgi.api',
@@ -267,12 +275,12 @@ def commands(state, settings):
             # Nova's WSGI app loads its paste pipeline from the first of
             # these files (an absolute path survives the join with the dir).
             {'OS_NOVA_CONFIG_DIR': etc(state, 'nova'),
-             'OS_NOVA_CONFIG_FILES': PASTE + ';nova.conf'}),
+             'OS_NOVA_CONFIG_FILES': PASTE + ';nova.conf;nova-db.conf'}),
         'nova-conductor': (
-            [settings.bin('nova-conductor'), '--config-file', nova_conf],
+            [settings.bin('nova-conductor')] + control,
             {}),
         'nova-scheduler': (
-            [settings.bin('nova-scheduler'), '--config-file', nova_conf],
+            [settings.bin('nova-scheduler')] + control,
             {}),
     }
     for host in settings.hosts():
@@ -281,7 +289,7 @@ def commands(state, settings):
              '--config-file', etc(state, 'nova', host + '.conf')], {})
     for index in range(settings.ha_conductors):
         cmds['nova-ha-conductor-%d' % (index + 1)] = (
-            [settings.bin('nova-ha-conductor'), '--config-file', nova_conf],
+            [settings.bin('nova-ha-conductor')] + control,
             {})
     ports = {'keystone': 'keystone', 'glance': 'glance',
              'neutron': 'neutron', 'placement': 'placement',
