@@ -1,5 +1,6 @@
 """up, down, status and restart of a run."""
 
+import glob
 import os
 import shutil
 import signal
@@ -134,10 +135,38 @@ def down(settings, keep_logs=False):
             os.remove(state.path_of(name))
     for problem in problems:
         say('down: ' + problem)
-    say('down: %d processes stopped, %d databases dropped%s' % (
+    say('down: %d processes stopped, %d databases %s%s' % (
         len(services), len(state['databases']),
+        'removed with the private server' if state['private_db']
+        else 'dropped',
         ', vhost %s deleted' % state['vhost'] if state['vhost'] else ''))
     return problems
+
+
+def total_rss_mib(state):
+    return sum(procs.rss_kib(s['pid']) for s in state.data[
+        'services'].values() if not s.get('oneshot')) / 1024.0
+
+
+def versions(settings):
+    """What runs: the Python distributions and the Debian servers."""
+    found = {}
+    for venv, names in ((settings.cloud_venv, ('keystone', 'glance',
+                                               'neutron', 'gunicorn')),
+                        (settings.venv, ('nova', 'openstack_placement',
+                                         'nova_ha_ext'))):
+        for path in glob.glob(os.path.join(
+                venv, 'lib', 'python3*', 'site-packages', '*.dist-info')):
+            name, _, version = os.path.basename(path)[:-10].partition('-')
+            if name.lower().replace('-', '_') in names:
+                found[name.lower().replace('_', '-')] = version
+    for package in ('mariadb-server', 'rabbitmq-server', 'postgresql'):
+        result = subprocess.run(  # noqa: S603 -- dpkg's own tool
+            ['/usr/bin/dpkg-query', '-W', '-f', '${Version}', package],
+            capture_output=True, text=True)
+        if result.returncode == 0 and result.stdout:
+            found[package] = result.stdout
+    return ', '.join('%s %s' % item for item in sorted(found.items()))
 
 
 def status(settings):
@@ -164,6 +193,7 @@ def status(settings):
             name, service['pid'], 'yes' if is_alive else 'NO',
             service['port'] or '-', rss))
     print('total RSS %.0f MiB; logs in %s' % (total, state.path_of('logs')))
+    print('versions: ' + versions(settings))
     return 1 if dead else 0
 
 
@@ -207,6 +237,6 @@ def openstack(settings, state, cloud, *args):
     """Run the openstack CLI of the project venv against this run."""
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=state.path_of(
         'clouds.yaml'), OS_CLOUD=cloud)
-    return subprocess.run([settings.bin('openstack')] + list(args),
-                          capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(  # noqa: S603 -- the venv's CLI
+        [settings.bin('openstack')] + list(args),
+        capture_output=True, text=True, env=env, timeout=120)

@@ -11,11 +11,13 @@ final; check that with the ``openstack`` CLI; down. The last line is
 import json
 import signal
 import subprocess
+import threading
 import time
 
 from minicloud import bootstrap
 from minicloud import cloud
 from minicloud import procs
+from minicloud.settings import State
 
 TAG = 'automatic-recovery'  # README: the tag `tagged` recovery selects
 FINAL = ('completed', 'completed_with_errors', 'cancelled')
@@ -55,9 +57,9 @@ def _boot(state, settings, admin):
         # NOTE: one at a time, each placed before the next is asked for:
         # boots sent together all see the same free RAM and land on one
         # host, while the smoke wants the failed host to hold only some.
-        _wait('server %s placed' % server_id, lambda: _servers(
-            admin, [server_id]).get(server_id, {}).get(
-                'OS-EXT-SRV-ATTR:host'), settings.smoke_timeout)
+        _wait('server %s placed' % server_id, lambda i=server_id: _servers(
+            admin, [i]).get(i, {}).get('OS-EXT-SRV-ATTR:host'),
+            settings.smoke_timeout)
     return ids
 
 
@@ -66,8 +68,8 @@ def _fence(state, settings, host):
            '--auth-url', state.url('keystone', '/v3'), '-l', 'admin',
            '-p', state['password'], '--project-name', 'admin',
            '--reason', 'minicloud smoke: nova-compute of %s killed' % host]
-    result = subprocess.run(cmd, capture_output=True, text=True,
-                            timeout=200)
+    result = subprocess.run(  # noqa: S603 -- the venv's fence agent
+        cmd, capture_output=True, text=True, timeout=200)
     for line in (result.stdout + result.stderr).splitlines():
         cloud.say('  fence_nova_ha: ' + line)
     if result.returncode != 0:
@@ -140,14 +142,36 @@ def scenario(settings):
     return len(victims), len(victims), seconds
 
 
+class PeakRSS(threading.Thread):
+    """Samples the cloud's summed RSS every two seconds."""
+
+    def __init__(self, settings):
+        super().__init__(daemon=True)
+        self.settings, self.peak, self.stopping = settings, 0.0, False
+
+    def run(self):
+        while not self.stopping:
+            state = State.load(self.settings)
+            if state:
+                self.peak = max(self.peak, cloud.total_rss_mib(state))
+            time.sleep(2)
+
+
 def run(settings):
     result = None
+    sampler = PeakRSS(settings)
+    sampler.start()
     try:
         result = scenario(settings)
     except procs.CloudError as exc:
         print('minicloud: ERROR: %s' % exc, flush=True)
     finally:
+        sampler.stopping = True
+        state = State.load(settings)
+        up_seconds = state.data.get('up_seconds') if state else None
         cloud.down(settings, keep_logs=result is None)
+    cloud.say('up took %ss; peak RSS of the cloud %.0f MiB; %s' % (
+        up_seconds, sampler.peak, cloud.versions(settings)))
     if result is None:
         print('smoke: FAILED (logs kept in %s/logs)' % settings.run_dir)
         return 1
