@@ -80,7 +80,8 @@ def admin_session(state, project='admin', user='admin'):
         auth_url=state.url('keystone', '/v3'), username=user,
         password=state['password'], project_name=project,
         user_domain_id='default', project_domain_id='default')
-    return ks_session.Session(auth=auth)
+    # Bounded like every other wait: a hung service fails the step.
+    return ks_session.Session(auth=auth, timeout=120)
 
 
 def _one(sess, url, kind, name):

@@ -220,28 +220,39 @@ def write_all(state, settings):
     write_neutron(state, settings)
     write_placement(state)
     write_nova(state, settings)
+    write_gunicorn(state, settings)
 
 
-def _gunicorn(settings, state, name, app, workers, cloud):
-    """argv and cwd of a gunicorn serving ``app``.
+# service -> (WSGI module, port name, workers, from .venv-cloud?)
+GUNICORN = {
+    'keystone': ('keystone.wsgi.api', 'keystone', 'api', True),
+    'glance': ('glance.wsgi.api', 'glance', 1, True),
+    'neutron': ('neutron.wsgi.api', 'neutron', 1, True),
+    'placement': ('placement.wsgi.api', 'placement', 1, False),
+    'nova-api': ('nova.wsgi.osapi_compute', 'nova_api', 'api', False),
+}
 
-    Its settings go in ``gunicorn.conf.py`` in the cwd, where gunicorn
-    looks by default, because Keystone and Neutron hand sys.argv to
-    oslo.config, which refuses gunicorn's options.
-    """
-    cwd = etc(state, 'gunicorn', name)
-    os.makedirs(cwd, exist_ok=True)
-    with open(os.path.join(cwd, 'gunicorn.conf.py'), 'w') as f:
-        f.write('\n'.join([
-            'wsgi_app = %r' % (app + ':application'),
-            'bind = %r' % ('127.0.0.1:%d' % state.port(name)),
-            'workers = %d' % workers,
-            # Nova's API waits on Placement, Neutron and Glance in turn.
-            'timeout = 120',
-            'graceful_timeout = 5',
-            'proc_name = %r' % ('mc-' + name),
-            '']))
-    return [settings.bin('gunicorn', cloud=cloud)], cwd
+
+def write_gunicorn(state, settings):
+    """One ``gunicorn.conf.py`` per API service, in the directory it is
+    started from, where gunicorn looks by default: Keystone and Neutron
+    hand sys.argv to oslo.config, which refuses gunicorn's options.
+    Written once by up: a service (re)starting reads it at any time."""
+    for name, (app, port, workers, _cloud) in GUNICORN.items():
+        if workers == 'api':
+            workers = settings.api_workers
+        cwd = etc(state, 'gunicorn', name)
+        os.makedirs(cwd, exist_ok=True)
+        with open(os.path.join(cwd, 'gunicorn.conf.py'), 'w') as f:
+            f.write('\n'.join([
+                'wsgi_app = %r' % (app + ':application'),
+                'bind = %r' % ('127.0.0.1:%d' % state.port(port)),
+                'workers = %d' % workers,
+                # Nova's API waits on Placement, Neutron and Glance.
+                'timeout = 120',
+                'graceful_timeout = 5',
+                'proc_name = %r' % ('mc-' + name),
+                '']))
 
 
 def commands(state, settings):
@@ -251,31 +262,24 @@ def commands(state, settings):
     control = ['--config-file', nova_conf, '--config-file',
                etc(state, 'nova', 'nova-db.conf')]
     cmds = {
-        'keystone': (
-            _gunicorn(settings, state, 'keystone', 'keystone.wsgi.api',
-                      settings.api_workers, True),
-            {'OS_KEYSTONE_CONFIG_FILES': etc(state, 'keystone',
-                                             'keystone.conf')}),
-        'glance': (
-            _gunicorn(settings, state, 'glance', 'glance.wsgi.api', 1, True),
-            {'OS_GLANCE_CONFIG_DIR': etc(state, 'glance')}),
-        'neutron': (
-            _gunicorn(settings, state, 'neutron', 'neutron.wsgi.api', 1,
-                      True),
-            {'OS_NEUTRON_CONFIG_DIR': etc(state, 'neutron'),
-             'OS_NEUTRON_CONFIG_FILES': 'neutron.conf;ml2_conf.ini'}),
-        'placement': (
-            _gunicorn(settings, state, 'placement', 'placement.wsgi.api', 1,
-                      False),
-            {'OS_PLACEMENT_CONFIG_DIR': etc(state, 'placement')}),
-        'nova-api': (
-            _gunicorn(settings, state, 'nova_api',
-                      'nova.wsgi.osapi_compute', settings.api_workers,
-                      False),
-            # Nova's WSGI app loads its paste pipeline from the first of
-            # these files (an absolute path survives the join with the dir).
-            {'OS_NOVA_CONFIG_DIR': etc(state, 'nova'),
-             'OS_NOVA_CONFIG_FILES': PASTE + ';nova.conf;nova-db.conf'}),
+        'keystone': {'OS_KEYSTONE_CONFIG_FILES': etc(state, 'keystone',
+                                                     'keystone.conf')},
+        'glance': {'OS_GLANCE_CONFIG_DIR': etc(state, 'glance')},
+        'neutron': {'OS_NEUTRON_CONFIG_DIR': etc(state, 'neutron'),
+                    'OS_NEUTRON_CONFIG_FILES': 'neutron.conf;ml2_conf.ini'},
+        'placement': {'OS_PLACEMENT_CONFIG_DIR': etc(state, 'placement')},
+        # Nova's WSGI app loads its paste pipeline from the first of
+        # these files (an absolute path survives the join with the dir).
+        'nova-api': {'OS_NOVA_CONFIG_DIR': etc(state, 'nova'),
+                     'OS_NOVA_CONFIG_FILES': PASTE +
+                     ';nova.conf;nova-db.conf'},
+    }
+    result = {}
+    for name, env in cmds.items():
+        _app, port, _workers, cloud = GUNICORN[name]
+        result[name] = ([settings.bin('gunicorn', cloud=cloud)], env,
+                        state.port(port), etc(state, 'gunicorn', name))
+    cmds = {
         'nova-conductor': (
             [settings.bin('nova-conductor')] + control,
             {}),
@@ -291,16 +295,8 @@ def commands(state, settings):
         cmds['nova-ha-conductor-%d' % (index + 1)] = (
             [settings.bin('nova-ha-conductor')] + control,
             {})
-    ports = {'keystone': 'keystone', 'glance': 'glance',
-             'neutron': 'neutron', 'placement': 'placement',
-             'nova-api': 'nova_api'}
-    result = {}
     for name, (argv, env) in cmds.items():
-        cwd = None
-        if isinstance(argv, tuple):  # gunicorn: (argv, cwd)
-            argv, cwd = argv
-        port = state.port(ports[name]) if name in ports else None
-        result[name] = (argv, env, port, cwd)
+        result[name] = (argv, env, None, None)
     return result
 
 

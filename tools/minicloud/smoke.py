@@ -170,8 +170,9 @@ def run(settings):
         state = State.load(settings)
         up_seconds = state.data.get('up_seconds') if state else None
         cloud.down(settings, keep_logs=result is None)
-    cloud.say('up took %ss; peak RSS of the cloud %.0f MiB; %s' % (
-        up_seconds, sampler.peak, cloud.versions(settings)))
+    if up_seconds:
+        cloud.say('up took %ss; peak RSS of the cloud %.0f MiB; %s' % (
+            up_seconds, sampler.peak, cloud.versions(settings)))
     if result is None:
         print('smoke: FAILED (logs kept in %s/logs)' % settings.run_dir)
         return 1
