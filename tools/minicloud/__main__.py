@@ -49,7 +49,7 @@ def main(argv=None):
                     print('minicloud: ERROR: %s' % exc, file=sys.stderr)
                 cloud.say('up failed; stopping what was started (logs '
                           'kept in %s/logs)' % settings.run_dir)
-                cloud.down(settings, keep_logs=True)
+                cloud.down(settings)
                 if isinstance(exc, procs.CloudError):
                     return 1
                 raise

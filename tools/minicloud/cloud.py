@@ -41,6 +41,17 @@ def _wait_started(state, name, timeout):
             'started'] > 3, 'start-up', timeout)
 
 
+def _service_row(state, binary):
+    conn = backends.mysql_connect(state, database=state.db_name('nova'))
+    try:
+        with conn.cursor() as cur:
+            cur.execute('SELECT COUNT(*) FROM services WHERE `binary` = %s '
+                        'AND deleted = 0', (binary,))
+            return cur.fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
 def up(settings):
     if State.load(settings):
         raise procs.CloudError(
@@ -77,6 +88,10 @@ def up(settings):
         jobs[sync].wait()
         for name in names:
             _start(state, settings, name)
+    # NOTE: a nova-compute started before nova-conductor listens waits
+    # out a whole RPC timeout (60 s) before asking again.
+    procs.wait_for(state, 'nova-conductor', lambda: _service_row(
+        state, 'nova-conductor'), 'its service record', timeout)
     names = list(configs.commands(state, settings))
     for name in names:
         if name.startswith(('nova-compute-', 'nova-ha-conductor-')):
@@ -99,7 +114,7 @@ def up(settings):
     return state
 
 
-def down(settings, keep_logs=False):
+def down(settings):
     """Stop everything the run started and drop what it created; safe on
     a partial run, and after it nothing of the run is left."""
     state = State.load(settings)
@@ -124,8 +139,8 @@ def down(settings, keep_logs=False):
     if state['vhost']:
         problems += backends.delete_vhost(state['vhost'])
     backends.remove_private_data(state)
-    for name in ('etc', 'lock', 'keystone', 'glance', 'neutron', 'nova') + (
-            () if keep_logs else ('logs',)):
+    # The logs stay for a look after the fact; the next up clears them.
+    for name in ('etc', 'lock', 'keystone', 'glance', 'neutron', 'nova'):
         shutil.rmtree(state.path_of(name), ignore_errors=True)
     for name in ('clouds.yaml', 'openrc', 'state.json'):
         if os.path.exists(state.path_of(name)):

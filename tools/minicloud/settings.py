@@ -56,7 +56,7 @@ class Settings:
         self.api_workers = _int('MINICLOUD_API_WORKERS', 2)
         self.private_db = _flag('MINICLOUD_PRIVATE_DB')
         self.private_mq = _flag('MINICLOUD_PRIVATE_MQ')
-        self.ha_db = os.environ.get('MINICLOUD_HA_DB', 'mysql')
+        self.ha_db = os.environ.get('MINICLOUD_HA_DB') or 'mysql'
         if self.ha_db not in ('mysql', 'mariadb', 'postgresql'):
             raise SystemExit('MINICLOUD_HA_DB must be mysql or postgresql')
         self.ha_lease_seconds = _int('MINICLOUD_HA_LEASE_SECONDS', 60)

@@ -169,7 +169,7 @@ def run(settings):
         sampler.stopping = True
         state = State.load(settings)
         up_seconds = state.data.get('up_seconds') if state else None
-        cloud.down(settings, keep_logs=result is None)
+        cloud.down(settings)
     if up_seconds:
         cloud.say('up took %ss; peak RSS of the cloud %.0f MiB; %s' % (
             up_seconds, sampler.peak, cloud.versions(settings)))
