@@ -26,6 +26,8 @@ from importlib import machinery
 import itertools
 import sys
 
+from nova_ha_ext import meta_path
+
 MODULE = 'nova.policies'
 _MARK = 'nova_ha_ext_rules'
 
@@ -82,8 +84,7 @@ class _Finder:
 
 
 def installed():
-    return any(getattr(finder, 'nova_ha_ext_policies', False)
-               for finder in sys.meta_path)
+    return meta_path.installed('nova_ha_ext_policies')
 
 
 def install():
@@ -94,5 +95,4 @@ def install():
     """
     if MODULE in sys.modules:
         _chain(sys.modules[MODULE])
-    if not installed():
-        sys.meta_path.insert(0, _Finder())
+    meta_path.install(_Finder(), 'nova_ha_ext_policies', first=True)

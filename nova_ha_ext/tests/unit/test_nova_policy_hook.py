@@ -1,20 +1,18 @@
 """Nova's policy tooling lists the extension's rules as Nova's own."""
 
+from importlib import machinery
 import os
 import subprocess
 import sys
-import sysconfig
 
 import fixtures
+import nova
 from nova import test
 
 from nova_ha_ext import nova_policy_hook
 from nova_ha_ext import policies
 
 RULES = [rule.name for rule in policies.list_rules()]
-PTH_NAME = 'nova-ha-ext-policies.pth'
-PTH_LINE = ('import nova_ha_ext.nova_policy_hook; '
-            'nova_ha_ext.nova_policy_hook.install()')
 
 
 def _python(code, *args):
@@ -28,20 +26,19 @@ def _python(code, *args):
 
 class NovaPolicyListTest(test.NoDBTestCase):
 
-    def test_environment_has_the_pth_file(self):
-        path = os.path.join(sysconfig.get_paths()['purelib'], PTH_NAME)
-        self.assertTrue(os.path.exists(path), path)
-        with open(path) as f:
-            self.assertEqual(PTH_LINE, f.read().strip())
-
-    def test_install_is_idempotent_and_answers_one_name_only(self):
+    def test_finder_answers_nova_policies_alone_before_python(self):
         nova_policy_hook.install()
-        nova_policy_hook.install()
-        finders = [f for f in sys.meta_path
-                   if getattr(f, 'nova_ha_ext_policies', False)]
-        self.assertEqual(1, len(finders))
-        self.assertIsNone(finders[0].find_spec('nova.policy'))
-        self.assertIsNone(finders[0].find_spec('nova.policies.servers'))
+        finder = nova_policy_hook._Finder()
+        spec = finder.find_spec(nova_policy_hook.MODULE, nova.__path__)
+        self.assertIsInstance(spec.loader, nova_policy_hook._Loader)
+        # Nova's own file, found where Python's path finder finds it.
+        self.assertEqual(os.path.join(nova.__path__[0], 'policies',
+                                      '__init__.py'), spec.origin)
+        self.assertIsNone(finder.find_spec('nova.policy', nova.__path__))
+        installed = next(f for f in sys.meta_path
+                         if isinstance(f, nova_policy_hook._Finder))
+        self.assertLess(sys.meta_path.index(installed),
+                        sys.meta_path.index(machinery.PathFinder))
 
     def test_nova_policies_lists_the_rules_once(self):
         # Start-up alone (the .pth file) does it, without importing Nova
@@ -66,33 +63,28 @@ class NovaPolicyListTest(test.NoDBTestCase):
         for name in RULES:
             self.assertIn(name, nova_policy._ENFORCER.registered_rules)
 
-    def test_oslopolicy_sample_generator_namespace_nova(self):
+    def _generate(self, function):
+        """What ``oslopolicy-<function> --namespace nova`` writes."""
         output = self.useFixture(fixtures.TempDir()).join('policy.yaml')
-        # What the oslopolicy-sample-generator console script runs.
+        # What the console script of that name runs.
         out = _python(
-            'from oslo_policy import generator; generator.generate_sample()',
+            'from oslo_policy import generator; generator.%s()' % function,
             '--namespace', 'nova', '--output-file', output)
         self.assertEqual(0, out.returncode, out.stderr)
         with open(output) as f:
-            sample = f.read()
-        self.assertIn('#"os_compute_api:servers:index"', sample)
-        for rule in policies.list_rules():
-            self.assertIn('#"%s": "%s"' % (rule.name, rule.check_str),
-                          sample)
+            return f.read()
 
-    def test_oslopolicy_policy_generator_namespace_nova(self):
-        output = self.useFixture(fixtures.TempDir()).join('policy.yaml')
-        # oslopolicy-policy-generator: Nova's enforcer (its oslo.policy
-        # .enforcer entry point) with the defaults it registered.
-        out = _python(
-            'from oslo_policy import generator; generator.generate_policy()',
-            '--namespace', 'nova', '--output-file', output)
-        self.assertEqual(0, out.returncode, out.stderr)
-        with open(output) as f:
-            effective = f.read()
+    def test_oslopolicy_generators_namespace_nova(self):
+        # The sample (from the oslo.policy.policies entry point "nova") and
+        # the effective policy (Nova's enforcer, from its
+        # oslo.policy.enforcer entry point).
+        sample = self._generate('generate_sample')
+        self.assertIn('#"os_compute_api:servers:index"', sample)
+        effective = self._generate('generate_policy')
         for rule in policies.list_rules():
-            self.assertIn('"%s": "%s"' % (rule.name, rule.check_str),
-                          effective)
+            line = '"%s": "%s"' % (rule.name, rule.check_str)
+            self.assertIn('#' + line, sample)
+            self.assertIn(line, effective)
 
     def test_nova_policy_check(self):
         code = ('import sys; from nova.cmd import policy; '
