@@ -1,12 +1,13 @@
-"""Nova's ``wsgi.Resource``, saying what is wrong with an action body.
+"""Nova's ``wsgi.Resource``, saying what is wrong with a request body.
 
 ``POST .../action`` picks the controller method from the body's single
 key (``wsgi.action``). Nova's Resource answers a body that names no known
 action with a bare 404 (``[]``, ``1``, ``null``, ``"r"``) or a 400
-"Malformed request body" (``{}``, two actions, an unknown key), which
-tells a caller neither the problem nor the actions that exist. This
-Resource looks at the body first and refuses it with a message naming
-both; a body naming one action goes on to Nova's dispatch unchanged.
+"Malformed request body" (``{}``, two actions, an unknown key), and any
+body that is not JSON with that same "Malformed request body", which
+tells a caller neither the problem nor what to send. This Resource looks
+at the body first and refuses it with a message naming both; any other
+request goes on to Nova's dispatch unchanged.
 """
 
 from nova.api.openstack import wsgi
@@ -59,16 +60,31 @@ def action_body_problem(body, actions):
     return None
 
 
-class ActionResource(wsgi.Resource):
-    """A Resource whose ``action`` route refuses bodies naming no action."""
+def json_body_problem(body):
+    """Why ``body`` (bytes) is not JSON, or None if it is (or is empty:
+    the schema then names what is missing)."""
+    if not body:
+        return None
+    try:
+        jsonutils.loads(body)
+    except ValueError as error:
+        return ('The request body is not JSON (%s). Send a JSON object as '
+                'doc/api-ref.md shows for this call.' % error)
+    return None
+
+
+class Resource(wsgi.Resource):
+    """A Resource that refuses bodies it cannot dispatch, saying why."""
 
     def get_method(self, request, action, content_type, body):
         if action == 'action' and self.wsgi_actions:
             problem = action_body_problem(body, self.wsgi_actions)
-            if problem:
-                # NOTE: a Fault is a webob HTTPException: the wsgify
-                # decorator of Resource.__call__ answers with it, as Nova's
-                # fault body.
-                raise wsgi.Fault(webob.exc.HTTPBadRequest(
-                    explanation=problem))
+        elif self._should_have_body(request):
+            problem = json_body_problem(body)
+        else:
+            problem = None
+        if problem:
+            # NOTE: a Fault is a webob HTTPException: the wsgify decorator
+            # of Resource.__call__ answers with it, as Nova's fault body.
+            raise wsgi.Fault(webob.exc.HTTPBadRequest(explanation=problem))
         return super().get_method(request, action, content_type, body)

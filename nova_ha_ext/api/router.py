@@ -19,7 +19,7 @@ from nova_ha_ext import conf as ha_conf
 _METHODS = ('GET', 'PUT', 'POST', 'DELETE', 'PATCH')
 
 
-def _resource(controller_cls, *args, resource_cls=wsgi.Resource):
+def _resource(controller_cls, *args, resource_cls=resource.Resource):
     def create():
         return resource_cls(controller_cls(*args))
     return create
@@ -27,9 +27,7 @@ def _resource(controller_cls, *args, resource_cls=wsgi.Resource):
 
 def _routes():
     hosts_controller = _resource(hosts.HostsController)
-    evacuations_controller = _resource(
-        evacuations.EvacuationsController,
-        resource_cls=resource.ActionResource)
+    evacuations_controller = _resource(evacuations.EvacuationsController)
     routes = (
         ('/os-ha/hosts', {
             'GET': [hosts_controller, 'index'],
@@ -51,7 +49,9 @@ def _routes():
     # answers what nothing else matched.
     known = ['%s %s' % (method, path)
              for path, methods in routes for method in methods]
-    catch_all = _resource(unknown.UnknownController, known)
+    # NOTE: Nova's own Resource: whatever the body, the answer is the 404.
+    catch_all = _resource(unknown.UnknownController, known,
+                          resource_cls=wsgi.Resource)
     return routes + (
         ('/os-ha/{path:.*}', {
             method: [catch_all, 'unknown'] for method in _METHODS}),

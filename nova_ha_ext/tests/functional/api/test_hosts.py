@@ -178,3 +178,14 @@ class ControlCharacterPathTest(base.HAFunctionalTestBase):
                               ('0' * 8))):
             self.assertFault(self._request(method, path), 404,
                              'itemNotFound', 'control character (%0A)')
+
+
+class HostBodyTest(base.HAFunctionalTestBase):
+
+    def test_body_that_is_not_json(self):
+        self._start_compute('host1')
+        for raw in ('{"host": ', 'forced_down=true', '\xff'):
+            self.assertFault(
+                self._request('PUT', '/os-ha/hosts/host1', raw=raw), 400,
+                'badRequest', 'The request body is not JSON (')
+        self.assertFalse(self._compute_service('host1')['forced_down'])
