@@ -88,3 +88,15 @@ class Resource(wsgi.Resource):
             # of Resource.__call__ answers with it, as Nova's fault body.
             raise wsgi.Fault(webob.exc.HTTPBadRequest(explanation=problem))
         return super().get_method(request, action, content_type, body)
+
+
+class CatchAllResource(wsgi.Resource):
+    """Nova's Resource, never reading the body.
+
+    What is not a route is a 404 whatever was sent with it; Nova's Resource
+    would refuse a body that is not JSON first (a 400 for a path that does
+    not exist).
+    """
+
+    def _get_request_content(self, body, request):
+        return {}

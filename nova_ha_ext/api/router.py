@@ -6,7 +6,6 @@ exactly the pipeline, auth, microversion handling and fault wrapping of
 every Nova API without changing a line of Nova.
 """
 
-from nova.api.openstack import wsgi
 import nova.conf
 
 from nova_ha_ext.api import evacuations
@@ -49,9 +48,8 @@ def _routes():
     # answers what nothing else matched.
     known = ['%s %s' % (method, path)
              for path, methods in routes for method in methods]
-    # NOTE: Nova's own Resource: whatever the body, the answer is the 404.
     catch_all = _resource(unknown.UnknownController, known,
-                          resource_cls=wsgi.Resource)
+                          resource_cls=resource.CatchAllResource)
     return routes + (
         ('/os-ha/{path:.*}', {
             method: [catch_all, 'unknown'] for method in _METHODS}),

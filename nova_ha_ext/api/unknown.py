@@ -48,11 +48,12 @@ class UnknownController(wsgi.Controller):
         super().__init__()
         self.known_routes = known_routes
 
-    # NOTE: no query or body schema: whatever was sent, the answer is the
-    # same 404; validating it first could only turn that into a 400.
+    # NOTE: no query or body schema (and CatchAllResource reads no body):
+    # whatever was sent, the answer is the same 404; validating it first
+    # could only turn that into a 400.
     @wsgi.expected_errors(404)
     @validation.response_body_schema(_response)
-    def unknown(self, req, path="", body=None):
+    def unknown(self, req, path=""):
         hint = ''
         if _CONTROL.search(path):
             # NOTE: shown percent-encoded: the raw character would break
