@@ -1,22 +1,29 @@
 # All metadata is in setup.cfg and the build backend is declared in
 # pyproject.toml. This file adds one build step, which setup.cfg cannot
-# express: the .pth file that makes the libvirt driver importable as
-# nova.virt.ha_libvirt (see nova_ha_ext/virt/alias.py for why).
+# express: the .pth files that make the libvirt driver importable as
+# nova.virt.ha_libvirt (see nova_ha_ext/virt/alias.py for why) and list the
+# extension's policy rules among Nova's (nova_ha_ext/nova_policy_hook.py).
 import os
 
 import setuptools
 from setuptools.command.build import build
 
-PTH_NAME = 'nova-ha-ext-driver.pth'
 # NOTE: a .pth line that starts with "import" is executed by the site
-# module at interpreter start-up; alias.install() only appends a finder.
-PTH_LINE = 'import nova_ha_ext.virt.alias; nova_ha_ext.virt.alias.install()\n'
+# module at interpreter start-up; each install() only adds a finder.
+PTH_FILES = {
+    'nova-ha-ext-driver.pth':
+        'import nova_ha_ext.virt.alias; nova_ha_ext.virt.alias.install()\n',
+    'nova-ha-ext-policies.pth':
+        'import nova_ha_ext.nova_policy_hook; '
+        'nova_ha_ext.nova_policy_hook.install()\n',
+}
 
 
 class BuildDriverAlias(setuptools.Command):
-    """Write nova-ha-ext-driver.pth to the top of the wheel."""
+    """Write the .pth files to the top of the wheel."""
 
-    description = 'write the .pth file that aliases nova.virt.ha_libvirt'
+    description = ('write the .pth files that alias nova.virt.ha_libvirt '
+                   'and chain the policy rules into nova.policies')
     user_options = []
 
     def initialize_options(self):
@@ -38,13 +45,14 @@ class BuildDriverAlias(setuptools.Command):
     def run(self):
         target = self._target_dir()
         os.makedirs(target, exist_ok=True)
-        with open(os.path.join(target, PTH_NAME), 'w') as f:
-            f.write(PTH_LINE)
+        for name, line in PTH_FILES.items():
+            with open(os.path.join(target, name), 'w') as f:
+                f.write(line)
 
     def get_outputs(self):
         if self.editable_mode:
             return []
-        return [os.path.join(self.build_lib, PTH_NAME)]
+        return [os.path.join(self.build_lib, name) for name in PTH_FILES]
 
     def get_output_mapping(self):
         return {}

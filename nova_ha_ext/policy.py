@@ -1,10 +1,13 @@
 """Enforce the extension's rules through Nova's policy enforcer.
 
-Nova builds its enforcer lazily and throws it away on ``nova.policy.reset()``
-(tests and SIGHUP do that), registering only Nova's own defaults. Rather
-than patch Nova, every check here first makes sure the current enforcer
-knows our defaults, then defers to ``context.can`` so the check, the scope
-handling and the PolicyNotAuthorized -> 403 mapping are Nova's.
+Installed, the extension's rules are part of ``nova.policies.list_rules``
+(see :mod:`nova_ha_ext.nova_policy_hook`), so Nova's enforcer registers
+them whenever it is built, and Nova's policy tools list them. A process
+that runs without the installed ``.pth`` file (e.g. code imported from a
+source tree) still gets them here: every check first makes sure the
+current enforcer knows our defaults, then defers to ``context.can`` so the
+check, the scope handling and the PolicyNotAuthorized -> 403 mapping are
+Nova's.
 """
 
 import threading

@@ -4,6 +4,9 @@ from urllib import parse
 
 from nova.api.openstack import wsgi
 from nova.api import validation
+from nova import exception as nova_exception
+from nova import utils
+import webob
 
 import nova.conf
 
@@ -29,6 +32,24 @@ def _single(query, name):
     return values[-1] if values else None
 
 
+def _limit(value):
+    """The page size: ``limit`` if given, capped by ``[api] max_limit``."""
+    if value is None:
+        return CONF.api.max_limit
+    # NOTE: the query schema lets any string of digits through (its
+    # minimum is checked on float(), which turns 4,301 digits into inf),
+    # but int() refuses more than sys.get_int_max_str_digits() digits.
+    # Nova's own helper turns that into a 400, as Nova's routes answer.
+    try:
+        limit = utils.validate_integer(value, 'limit', min_value=0)
+    except nova_exception.InvalidInput as error:
+        raise webob.exc.HTTPBadRequest(explanation=(
+            '%s. Send a whole number such as limit=100; a page holds at '
+            'most %d evacuations ([api] max_limit).' % (
+                error.format_message().rstrip('.'), CONF.api.max_limit)))
+    return min(limit, CONF.api.max_limit)
+
+
 @validation.validated
 class EvacuationsController(wsgi.Controller):
 
@@ -46,9 +67,7 @@ class EvacuationsController(wsgi.Controller):
         context = req.environ['nova.context']
         policy.authorize(context, evacuation_policies.EVACUATIONS_LIST)
         query = req.GET.dict_of_lists()
-        limit = _single(query, 'limit')
-        limit = min(int(limit) if limit is not None else CONF.api.max_limit,
-                    CONF.api.max_limit)
+        limit = _limit(_single(query, 'limit'))
         tasks = host_evacuation.HostEvacuationList.get_all(
             context, host=_single(query, 'host'),
             status=_single(query, 'status'), limit=limit,

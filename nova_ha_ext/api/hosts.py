@@ -17,7 +17,6 @@ from nova_ha_ext.recovery import actions
 from nova_ha_ext.recovery import compute_hosts
 
 COMPUTE_BINARY = compute_hosts.COMPUTE_BINARY
-_FORCE_DOWN_ONLY = ('fenced', 'evacuate', 'force')
 
 
 def _check_text(params, key):
@@ -90,12 +89,16 @@ class HostsController(wsgi.Controller):
         params = body['host']
         if not params['forced_down']:
             policy.authorize(context, hosts_policies.HOSTS_FORCE_UP)
-            extra = sorted(set(params) & set(_FORCE_DOWN_ONLY))
+            # NOTE: every field but forced_down (reason included: nothing
+            # would record it) belongs to a force-down; refused rather than
+            # ignored, so a caller never believes it was applied.
+            extra = sorted(set(params) - set(schema.FORCE_UP_FIELDS))
             if extra:
                 raise webob.exc.HTTPBadRequest(
                     explanation='%s only apply to a force-down '
-                                '("forced_down": true); remove them to force '
-                                'the host up.' % ', '.join(extra))
+                                '("forced_down": true); a force-up takes '
+                                'only "forced_down": false. Remove them to '
+                                'force the host up.' % ', '.join(extra))
             compute_host = actions.force_up(context, id)
             return {'host': views.host(
                 compute_host.service, self._state(compute_host.service),

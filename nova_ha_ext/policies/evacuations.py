@@ -11,13 +11,15 @@ rules = [
     policy.DocumentedRuleDefault(
         name=EVACUATIONS_LIST,
         check_str=base.ADMIN,
-        description='List host evacuations, filtered by host and status.',
+        description='List host evacuations, filtered by host and status.' +
+                    base.OPERATORS_ONLY,
         operations=[{'method': 'GET', 'path': '/os-ha/evacuations'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
         name=EVACUATIONS_SHOW,
         check_str=base.ADMIN,
-        description='Show a host evacuation with its instances.',
+        description='Show a host evacuation with its instances.' +
+                    base.OPERATORS_ONLY,
         operations=[{'method': 'GET', 'path': '/os-ha/evacuations/{uuid}'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(

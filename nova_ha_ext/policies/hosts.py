@@ -11,7 +11,8 @@ rules = [
         name=HOSTS_LIST,
         check_str=base.ADMIN,
         description='List nova-compute hosts with their liveness, forced-down '
-                    'and disabled flags and their active evacuation.',
+                    'and disabled flags and their active evacuation.' +
+                    base.OPERATORS_ONLY,
         operations=[{'method': 'GET', 'path': '/os-ha/hosts'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(

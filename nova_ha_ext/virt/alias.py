@@ -24,7 +24,8 @@ until that one name is imported.
 
 import importlib
 from importlib import machinery
-import sys
+
+from nova_ha_ext import meta_path
 
 MODULE = 'nova.virt.ha_libvirt'
 DRIVER_CLASS = 'HALibvirtDriver'
@@ -68,8 +69,7 @@ class _AliasFinder:
 
 
 def installed():
-    return any(getattr(finder, 'nova_ha_ext_alias', False)
-               for finder in sys.meta_path)
+    return meta_path.installed('nova_ha_ext_alias')
 
 
 def install():
@@ -78,5 +78,4 @@ def install():
     It goes last, after Python's own path finder, so that it never hides a
     module Nova itself might ship under that name.
     """
-    if not installed():
-        sys.meta_path.append(_AliasFinder())
+    meta_path.install(_AliasFinder(), 'nova_ha_ext_alias')

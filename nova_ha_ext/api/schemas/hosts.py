@@ -35,27 +35,54 @@ index_response = {
     'additionalProperties': False,
 }
 
-update = {
+_force_down = {
     'type': 'object',
     'properties': {
-        'host': {
-            'type': 'object',
-            'properties': {
-                'forced_down': {'type': 'boolean'},
-                'fenced': {'type': 'boolean'},
-                'reason': {'type': 'string', 'minLength': 1,
-                           'maxLength': 200},
-                'evacuate': {'type': 'string',
-                             'enum': list(fields.EvacuationSelection.ALL)},
-                'force': {'type': 'boolean'},
-            },
-            'required': ['forced_down'],
-            'additionalProperties': False,
-        },
+        'forced_down': {'const': True},
+        'fenced': {'type': 'boolean'},
+        'reason': {'type': 'string', 'minLength': 1, 'maxLength': 200},
+        'evacuate': {'type': 'string',
+                     'enum': list(fields.EvacuationSelection.ALL)},
+        'force': {'type': 'boolean'},
     },
-    'required': ['host'],
+    'required': ['forced_down'],
     'additionalProperties': False,
 }
+
+# The only field of a force-up body (the controller refuses any other with
+# a message saying so).
+FORCE_UP_FIELDS = ('forced_down',)
+
+_force_up = {
+    'type': 'object',
+    'properties': {'forced_down': {'const': False}},
+    'required': list(FORCE_UP_FIELDS),
+    'additionalProperties': False,
+}
+
+
+def _body(host):
+    return {
+        'type': 'object',
+        'properties': {'host': host},
+        'required': ['host'],
+        'additionalProperties': False,
+    }
+
+
+#: The two request bodies of PUT /os-ha/hosts/{host}, as the API reference
+#: and doc/openapi.yaml show them.
+force_down = _body(_force_down)
+force_up = _body(_force_up)
+
+# NOTE: what the route validates is the union of the two, so that Nova's
+# validator names the offending field ("'yes' is not of type 'boolean'");
+# a oneOf would only say that neither alternative matched. The controller
+# then holds a force-up to force_up's single field.
+update = _body(dict(
+    _force_down,
+    properties=dict(_force_down['properties'],
+                    forced_down={'type': 'boolean'})))
 
 update_response = {
     'type': 'object',

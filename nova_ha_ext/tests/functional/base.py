@@ -13,6 +13,7 @@ import logging
 
 import fixtures
 from oslo_db.sqlalchemy import provision
+from oslo_serialization import jsonutils
 from oslo_utils import timeutils
 
 import nova.conf
@@ -112,3 +113,39 @@ class HAFunctionalTestBase(integrated_helpers._IntegratedTestBase):
             binary='nova-compute', host=host)
         self.assertEqual(1, len(services), services)
         return services[0]
+
+    # -- raw requests ------------------------------------------------------
+
+    def _request(self, method, url, body=None, raw=None, api=None):
+        """Send one request whatever it answers: ``(status, JSON or None)``.
+
+        ``raw`` is the body text as is (JSON no client library would send,
+        or no JSON at all); ``body`` is encoded as JSON.
+        """
+        api = api or self.admin_api
+        headers = {}
+        if body is not None:
+            raw = jsonutils.dumps(body)
+        if raw is not None:
+            headers['Content-Type'] = 'application/json'
+        response = api.api_request(url, method=method, body=raw,
+                                   headers=headers,
+                                   check_response_status=None)
+        try:
+            decoded = response.json() if response.content else None
+        except ValueError:
+            decoded = response.text
+        return response.status_code, decoded
+
+    def assertFault(self, answer, status, fault, *words):
+        """``answer`` is Nova's fault body ``fault`` with ``status``, its
+        message holding each of ``words``; returns the message."""
+        code, body = answer
+        self.assertEqual(status, code, body)
+        self.assertIsInstance(body, dict, body)
+        self.assertEqual([fault], list(body), body)
+        self.assertEqual(status, body[fault]['code'], body)
+        message = body[fault]['message']
+        for word in words:
+            self.assertIn(word, message)
+        return message

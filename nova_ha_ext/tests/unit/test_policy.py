@@ -36,6 +36,16 @@ class PolicyTest(test.NoDBTestCase):
             self.assertTrue(all(op['path'].startswith('/os-ha')
                                 for op in rule.operations))
 
+    def test_read_rules_say_they_are_for_operators_only(self):
+        # What they answer is not filtered by project: opened to members,
+        # they show other projects' instances (doc/api-ref.md).
+        reads = [rule for rule in policies.list_rules()
+                 if rule.operations[0]['method'] == 'GET']
+        self.assertEqual(3, len(reads))
+        for rule in reads:
+            self.assertIn('For operators only', rule.description)
+            self.assertIn('instances of every project', rule.description)
+
     def test_admin_allowed_member_refused(self):
         self.assertTrue(policy.authorize(
             self.admin, hosts_policies.HOSTS_LIST))

@@ -130,3 +130,62 @@ class NovaApiUnchangedTest(base.HAFunctionalTestBase):
     def test_versions_document(self):
         versions = self.api.api_get('/', strip_version=True).body
         self.assertIn('v2.1', [v['id'] for v in versions['versions']])
+
+
+class ForceUpBodyTest(base.HAFunctionalTestBase):
+
+    def test_reason_is_refused_not_ignored(self):
+        self._start_compute('host1')
+        self.computes['host1'].stop()
+        self.admin_api.api_put('/os-ha/hosts/host1', {'host': {
+            'forced_down': True, 'fenced': True, 'evacuate': 'none'}})
+        sent = len(self.notifier.versioned_notifications)
+
+        answer = self._request('PUT', '/os-ha/hosts/host1', {'host': {
+            'forced_down': False, 'reason': 'repaired'}})
+        self.assertFault(answer, 400, 'badRequest', 'reason only apply to '
+                         'a force-down', 'a force-up takes only '
+                         '"forced_down": false')
+        self.assertTrue(self._compute_service('host1')['forced_down'])
+        self.assertEqual(sent, len(self.notifier.versioned_notifications))
+
+
+class ControlCharacterPathTest(base.HAFunctionalTestBase):
+
+    def test_newline_segment_gets_nova_fault_body(self):
+        message = self.assertFault(
+            self._request('GET', '/os-ha/%0A0'), 404, 'itemNotFound',
+            '"GET /os-ha/%0A0"', 'control character (%0A)',
+            'GET /os-ha/hosts')
+        self.assertNotIn('\n', message)
+
+    def test_trailing_newline_is_not_the_host(self):
+        self._start_compute('host1')
+        self.computes['host1'].stop()
+        body = {'host': {'forced_down': True, 'fenced': True,
+                         'evacuate': 'none'}}
+        for path in ('/os-ha/hosts/host1%0A', '/os-ha/hosts/host1%0D',
+                     '/os-ha/hosts/host1%00'):
+            self.assertFault(self._request('PUT', path, body), 404,
+                             'itemNotFound', 'control character')
+        self.assertFalse(self._compute_service('host1')['forced_down'])
+        self.assertEqual([], self.admin_api.api_get(
+            '/os-ha/evacuations').body['evacuations'])
+        # Routes takes a trailing newline for the end of any path.
+        for method, path in (('GET', '/os-ha/hosts%0A'),
+                             ('GET', '/os-ha%0A'),
+                             ('POST', '/os-ha/evacuations/%s/action%%0A' %
+                              ('0' * 8))):
+            self.assertFault(self._request(method, path), 404,
+                             'itemNotFound', 'control character (%0A)')
+
+
+class HostBodyTest(base.HAFunctionalTestBase):
+
+    def test_body_that_is_not_json(self):
+        self._start_compute('host1')
+        for raw in ('{"host": ', 'forced_down=true', '\xff'):
+            self.assertFault(
+                self._request('PUT', '/os-ha/hosts/host1', raw=raw), 400,
+                'badRequest', 'The request body is not JSON (')
+        self.assertFalse(self._compute_service('host1')['forced_down'])
