@@ -114,11 +114,16 @@ def _parse_args(argv):
 
 
 def _command(name):
-    """``name`` as the user can type it: bare if on PATH, else full path."""
-    if shutil.which(name):
-        return name
+    """``name`` as the user can type it: this environment's own command,
+    bare when that is the one on PATH, else its full path (a ``nova`` of
+    the system's, without the extension's commands, may come first)."""
     local = os.path.join(os.path.dirname(sys.executable), name)
-    return local if os.path.exists(local) else name
+    if not os.path.exists(local):
+        return name
+    found = shutil.which(name)
+    if found and os.path.realpath(found) == os.path.realpath(local):
+        return name
+    return local
 
 
 def cli_lines(env, evacuation_uuid=None):

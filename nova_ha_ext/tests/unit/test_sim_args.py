@@ -2,7 +2,10 @@
 
 import contextlib
 import io
+import os
+import sys
 
+import fixtures
 import testtools
 
 from nova_ha_ext.cmd import sim
@@ -54,3 +57,21 @@ class SimArgumentsTest(testtools.TestCase):
                             for line in lines), lines)
         self.assertTrue(any(line.endswith('openstack ha evacuation show abc')
                             for line in lines), lines)
+
+    def test_cli_lines_name_this_environments_commands(self):
+        # A system nova (without the extension's commands) first on PATH
+        # must not be the one the printed lines run.
+        other = self.useFixture(fixtures.TempDir()).path
+        fake = os.path.join(other, 'nova')
+        with open(fake, 'w') as stream:
+            stream.write('#!/bin/sh\nexit 1\n')
+        os.chmod(fake, 0o755)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'PATH', other + os.pathsep + os.environ.get('PATH', '')))
+        own = os.path.join(os.path.dirname(sys.executable), 'nova')
+        lines = sim.cli_lines({}, 'abc')
+        self.assertIn('%s ha-host-list' % own, lines)
+        # The environment's own bin first on PATH: the bare name.
+        self.useFixture(fixtures.EnvironmentVariable(
+            'PATH', os.path.dirname(sys.executable)))
+        self.assertIn('nova ha-host-list', sim.cli_lines({}, 'abc'))
