@@ -39,6 +39,8 @@ def _spawn_delay():
 class RecordingFakeDriver(fake.FakeDriver):
 
     def _record(self):
+        # NOTE: init_host runs before Nova creates state_path itself.
+        os.makedirs(CONF.state_path, exist_ok=True)
         path = os.path.join(CONF.state_path, 'fake-guests.json')
         guests = {uuid: guest.state for uuid, guest in self.instances.items()}
         tmp = path + '.tmp'
