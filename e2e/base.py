@@ -29,6 +29,7 @@ TAG = 'automatic-recovery'
 FINAL = ('completed', 'completed_with_errors', 'cancelled')
 # nova.compute.power_state
 RUNNING, SHUTDOWN = 1, 4
+SPAWN_DELAY = 25  # seconds each held rebuild sleeps in the fake driver
 TIMEOUT = int(os.environ.get('E2E_TIMEOUT', '240'))
 USERS = {'admin': ('admin', 'admin'), 'member': ('demo', 'demo-member'),
          'reader': ('demo', 'demo-reader'),
@@ -181,8 +182,12 @@ class Cloud:
 
     def restore(self, host):
         """The repaired host's return: nova-compute started again, its
-        evacuation migrations completed, then fence_nova_ha -o on."""
-        self.restart('nova-compute-' + host)
+        evacuation migrations completed, then fence_nova_ha -o on. Each
+        step only if still needed (a test may have done it)."""
+        if not self.alive('nova-compute-' + host):
+            self.restart('nova-compute-' + host)
+        if not self.hosts()[host]['forced_down']:
+            return
         result = self.fence('on', host)
         if result.returncode != 0:
             raise AssertionError('fence_nova_ha -o on %s: %d %s%s' % (
@@ -212,6 +217,31 @@ class TestCase(unittest.TestCase):
         uuid = self.cloud.hosts()[host]['evacuation_uuid']
         self.assertTrue(uuid)
         return uuid
+
+    def delay_spawns(self, seconds):
+        """Hold every rebuild ``seconds`` in the fake driver, until the
+        test ends."""
+        path = self.cloud.state.path_of('nova', 'fake-spawn-delay')
+        with open(path, 'w') as f:
+            f.write(str(seconds))
+        self.addCleanup(os.remove, path)
+
+    def evacuation_in_flight(self, host, prefix, count):
+        """Boot ``count`` tagged servers on ``host``, kill its nova-compute,
+        fence it, and return (server ids, evacuation uuid) once Nova has
+        accepted evacuations whose rebuilds are held in the fake driver."""
+        ids = self.cloud.boot_many(host, prefix, count)
+        self.addCleanup(self.cloud.delete, ids)
+        self.delay_spawns(SPAWN_DELAY)
+        self.cloud.kill('nova-compute-' + host)
+        self.addCleanup(self.cloud.restore, host)
+        evacuation = self.fence_off(host, 'e2e %s: nova-compute killed'
+                                    % prefix)
+        wait('evacuations in flight', lambda: self.cloud.evacuation(
+            evacuation)['status'] == 'running' and any(
+                i['status'] == 'evacuating' for i in self.cloud.evacuation(
+                    evacuation)['instances']))
+        return ids, evacuation
 
     def assert_evacuated_once(self, ids, failed_host):
         """Nova's records and the guests: each server moved exactly once,

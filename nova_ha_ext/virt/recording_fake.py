@@ -36,7 +36,11 @@ def _spawn_delay():
         return 0.0
 
 
-class RecordingFakeDriver(fake.FakeDriver):
+# NOTE: the node-identity variant: it keeps its node uuid in
+# <state_path>/compute_id like a real single-node driver, so a killed
+# nova-compute starts again (plain FakeDriver writes no compute_id, and
+# Nova refuses a restart without one).
+class RecordingFakeDriver(fake.FakeDriverWithoutFakeNodes):
 
     def _record(self):
         # NOTE: init_host runs before Nova creates state_path itself.
