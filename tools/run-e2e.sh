@@ -23,7 +23,7 @@ CLOUDS=${E2E_CLOUDS:-shared private}
 BASE_DIR=${E2E_DIR:-$PWD/.minicloud-e2e}
 
 # Test (h) runs Debian's stock fence agents.
-if [ ! -x /usr/sbin/fence_compute ] || ! python3 -c 'import novaclient' 2>/dev/null; then
+if [ ! -x /usr/sbin/fence_compute ] || ! /usr/bin/python3 -c 'import novaclient' 2>/dev/null; then
     echo "e2e: apt-get install fence-agents python3-novaclient"
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         fence-agents python3-novaclient >/dev/null
