@@ -95,6 +95,11 @@ class Cloud:
     def wait_status(self, ids, status, host=None):
         def done():
             now = [self.server(i) for i in ids]
+            errors = [s['id'] for s in now if s['status'] == 'ERROR'
+                      and status != 'ERROR']
+            if errors:
+                raise AssertionError('%s in ERROR: %s' % (errors, [
+                    s.get('fault', {}).get('message') for s in now]))
             return all(s['status'] == status and not s.get(
                 'OS-EXT-STS:task_state') and (host is None or s[
                     'OS-EXT-SRV-ATTR:host'] == host) for s in now)
@@ -124,6 +129,18 @@ class Cloud:
     def hosts(self):
         return {h['host']: h for h in self.api('GET', '/os-ha/hosts')[
             'hosts']}
+
+    def schedulable(self, host):
+        """Placement offers ``host`` again: Nova syncs the provider's
+        COMPUTE_STATUS_DISABLED trait after an enable asynchronously."""
+        ep = {'service_type': 'placement', 'interface': 'public'}
+        sess = self.session()
+        providers = sess.get('/resource_providers', params={'name': host},
+                             endpoint_filter=ep).json()['resource_providers']
+        traits = sess.get('/resource_providers/%s/traits' % providers[0][
+            'uuid'], endpoint_filter=ep, headers={
+                'OpenStack-API-Version': 'placement 1.6'}).json()['traits']
+        return 'COMPUTE_STATUS_DISABLED' not in traits
 
     def guests(self, host):
         """The fake hypervisor's guests {uuid: power state} on ``host``
@@ -186,13 +203,13 @@ class Cloud:
         step only if still needed (a test may have done it)."""
         if not self.alive('nova-compute-' + host):
             self.restart('nova-compute-' + host)
-        if not self.hosts()[host]['forced_down']:
-            return
-        result = self.fence('on', host)
-        if result.returncode != 0:
-            raise AssertionError('fence_nova_ha -o on %s: %d %s%s' % (
-                host, result.returncode, result.stdout, result.stderr))
-        wait('%s up' % host, lambda: self.hosts()[host]['state'] == 'up')
+        if self.hosts()[host]['forced_down']:
+            result = self.fence('on', host)
+            if result.returncode != 0:
+                raise AssertionError('fence_nova_ha -o on %s: %d %s%s' % (
+                    host, result.returncode, result.stdout, result.stderr))
+            wait('%s up' % host, lambda: self.hosts()[host]['state'] == 'up')
+        wait('%s schedulable' % host, lambda: self.schedulable(host))
 
 
 class TestCase(unittest.TestCase):

@@ -1,5 +1,6 @@
 """A host dies, is fenced, its servers recover, and it comes back."""
 
+import time
 import uuid
 
 from e2e import base
@@ -84,10 +85,20 @@ class HostRecoveryTest(base.TestCase):
             record['forced_down'], record['disabled'],
             record['evacuation_uuid']))
         self.assertIsNotNone(self.cloud.evacuation(evacuation)['closed_at'])
+        # NOTE: the extension's force-up saves the service record itself,
+        # without Nova's HostAPI.service_update, which would sync the
+        # provider's COMPUTE_STATUS_DISABLED trait at once; Placement
+        # offers the host again only after nova-compute's next periodic
+        # resource update (up to 60 s). Measured, not hidden.
+        enabled_at = time.monotonic()
+        base.wait('%s schedulable' % host, lambda: self.cloud.schedulable(
+            host))
+        lag = time.monotonic() - enabled_at
 
         new = self.cloud.boot_many(host, 'f-new-%s' % uuid.uuid4().hex[:4],
                                    1)
         self.addCleanup(self.cloud.delete, new)
         self.assertEqual([host], self.cloud.holders(new[0]))
         self.log('%s back: force-up refused 409 until nova-compute restart,'
-                 ' then fence -o on 0; new server %s on it' % (host, new[0]))
+                 ' then fence -o on 0; schedulable %.1f s later; new server '
+                 '%s on it' % (host, lag, new[0]))
