@@ -23,10 +23,10 @@ CLOUDS=${E2E_CLOUDS:-shared private}
 BASE_DIR=${E2E_DIR:-$PWD/.minicloud-e2e}
 
 # Test (h) runs Debian's stock fence agents.
-if [ ! -x /usr/sbin/fence_compute ] || ! /usr/bin/python3 -c 'import novaclient' 2>/dev/null; then
-    echo "e2e: apt-get install fence-agents python3-novaclient"
+if [ ! -x /usr/sbin/fence_compute ] || ! /usr/bin/python3 -c 'import novaclient, keystoneclient' 2>/dev/null; then
+    echo "e2e: apt-get install fence-agents python3-novaclient python3-keystoneclient"
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        fence-agents python3-novaclient >/dev/null
+        fence-agents python3-novaclient python3-keystoneclient >/dev/null
 fi
 
 mc() { bash tools/minicloud.sh "$@"; }
