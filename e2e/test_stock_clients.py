@@ -4,11 +4,29 @@ runs them (options on stdin), against the extension's nova-api."""
 
 import os
 import subprocess
+import tempfile
 
 from e2e import base
 
 FENCE_COMPUTE = '/usr/sbin/fence_compute'
 FENCE_EVACUATE = '/usr/sbin/fence_evacuate'
+
+# Pacemaker's attribute daemon as fence_compute and NovaEvacuate use it
+# (node attribute "evacuate"): -U sets, otherwise the query answers in
+# attrd_updater's name="..." host="..." value="..." format.
+ATTRD_UPDATER = """#!/bin/sh
+node=; value=
+while [ $# -gt 0 ]; do
+    case $1 in -N) node=$2; shift ;; -U) value=$2; shift ;; esac
+    shift
+done
+store="$(dirname "$0")/attr.$node"
+if [ -n "$value" ]; then
+    echo "$value" > "$store"
+elif [ -f "$store" ]; then
+    echo "name=\\"evacuate\\" host=\\"$node\\" value=\\"$(cat "$store")\\""
+fi
+"""
 
 
 class StockFenceAgentsTest(base.TestCase):
@@ -18,6 +36,20 @@ class StockFenceAgentsTest(base.TestCase):
         if not os.path.exists(FENCE_COMPUTE):
             self.skipTest('Debian fence-agents not installed '
                           '(tools/run-e2e.sh installs it)')
+        # No Pacemaker here: a stand-in attrd_updater on PATH.
+        self.bin_dir = tempfile.mkdtemp(prefix='e2e-attrd-')
+        self.addCleanup(subprocess.run, ['rm', '-rf', self.bin_dir])
+        path = os.path.join(self.bin_dir, 'attrd_updater')
+        with open(path, 'w') as f:
+            f.write(ATTRD_UPDATER)
+        os.chmod(path, 0o700)
+
+    def _attribute(self, host):
+        path = os.path.join(self.bin_dir, 'attr.' + host)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return f.read().strip()
 
     def _stdin_agent(self, agent, action, host):
         """Run ``agent`` as stonithd does: name=value lines on stdin."""
@@ -32,7 +64,8 @@ class StockFenceAgentsTest(base.TestCase):
         stdin = ''.join('%s=%s\n' % item for item in options.items())
         result = subprocess.run(  # noqa: S603 -- Debian's fence agent
             [agent], input=stdin, capture_output=True, text=True,
-            timeout=base.TIMEOUT)
+            timeout=base.TIMEOUT, env=dict(os.environ, PATH=self.bin_dir +
+                                           ':' + os.environ['PATH']))
         self.log('%s %s %s: exit %d; %s' % (
             os.path.basename(agent), action, host, result.returncode,
             (result.stdout + result.stderr).strip().replace('\n', ' | ')
@@ -56,6 +89,8 @@ class StockFenceAgentsTest(base.TestCase):
         # Through os-services: forced down and disabled, as Nova records it.
         self.assertEqual((True, 'disabled'), (service['forced_down'],
                                               service['status']))
+        # ...and marks the node for NovaEvacuate.
+        self.assertEqual('yes', self._attribute(host))
         # The extension saw a force-down it did not make: no host failure
         # is opened and nothing is evacuated by the HA conductor.
         record = self.cloud.hosts()[host]
@@ -75,6 +110,9 @@ class StockFenceAgentsTest(base.TestCase):
         self.assertEqual([], self.cloud.api('GET', '/os-ha/evacuations',
                                             params={'host': host})[
                                                 'evacuations'])
+        # NovaEvacuate clears the mark once fence_evacuate succeeded.
+        with open(os.path.join(self.bin_dir, 'attr.' + host), 'w') as f:
+            f.write('no\n')
 
         # Unfencing once the host is back: fence_compute forces it up and
         # enables it through os-services.
