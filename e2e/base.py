@@ -204,7 +204,10 @@ class Cloud:
         if not self.alive('nova-compute-' + host):
             self.restart('nova-compute-' + host)
         if self.hosts()[host]['forced_down']:
-            result = self.fence('on', host)
+            # Bounded: a task that cannot finish fails the cleanup, not
+            # hangs it for fence_nova_ha's default 600 s.
+            result = self.fence('on', host, '--evacuation-wait',
+                                str(TIMEOUT // 2))
             if result.returncode != 0:
                 raise AssertionError('fence_nova_ha -o on %s: %d %s%s' % (
                     host, result.returncode, result.stdout, result.stderr))
