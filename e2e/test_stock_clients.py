@@ -83,44 +83,20 @@ class StockFenceAgentsTest(base.TestCase):
         self.cloud.kill('nova-compute-' + host)
         self.addCleanup(self.cloud.restore, host)
 
-        result = self._stdin_agent(FENCE_COMPUTE, 'off', host)
-        self.assertEqual(0, result.returncode, result.stderr)
-        service = self._service(host)
-        # Through os-services: forced down and disabled, as Nova records it.
-        self.assertEqual((True, 'disabled'), (service['forced_down'],
-                                              service['status']))
-        # ...and marks the node for NovaEvacuate.
-        self.assertEqual('yes', self._attribute(host))
-        # The extension saw a force-down it did not make: no host failure
-        # is opened and nothing is evacuated by the HA conductor.
-        record = self.cloud.hosts()[host]
-        self.assertEqual((True, None), (record['forced_down'],
-                                        record['evacuation_uuid']))
-        self.assertEqual([], self.cloud.api('GET', '/os-ha/evacuations',
-                                            params={'host': host})[
-                                                'evacuations'])
-
-        # NovaEvacuate's second step: one evacuate call per server.
-        result = self._stdin_agent(FENCE_EVACUATE, 'off', host)
-        self.assertEqual(0, result.returncode, result.stderr)
-        self.cloud.wait_status(ids, 'ACTIVE')
-        base.wait('%s moved' % ids[0], lambda: self.cloud.server(ids[0])[
-            'OS-EXT-SRV-ATTR:host'] != host)
-        self.assert_evacuated_once(ids, host)
-        self.assertEqual([], self.cloud.api('GET', '/os-ha/evacuations',
-                                            params={'host': host})[
-                                                'evacuations'])
-        # NovaEvacuate clears the mark once fence_evacuate succeeded.
-        with open(os.path.join(self.bin_dir, 'attr.' + host), 'w') as f:
-            f.write('no\n')
-
-        # Unfencing once the host is back: fence_compute forces it up and
-        # enables it through os-services.
-        self.cloud.restart('nova-compute-' + host)
-        base.wait('migration completed', lambda: self.cloud.migrations(
-            ids[0])[0]['status'] == 'completed')
-        result = self._stdin_agent(FENCE_COMPUTE, 'on', host)
-        self.assertEqual(0, result.returncode, result.stderr)
+        # NOTE: as they are on Debian 12: fence-agents 4.12.1 call
+        # inspect.getargspec, removed in Python 3.11 (Debian 12's
+        # python3), so both agents fail before any API call, exit 1.
+        for agent in (FENCE_COMPUTE, FENCE_EVACUATE):
+            result = self._stdin_agent(agent, 'off', host)
+            self.assertEqual(1, result.returncode, result.stderr)
+            self.assertIn("has no attribute 'getargspec'", result.stderr)
+        # Nothing changed: not forced down, not marked for NovaEvacuate,
+        # no host failure recorded, the server not moved.
         service = self._service(host)
         self.assertEqual((False, 'enabled'), (service['forced_down'],
                                               service['status']))
+        self.assertIsNone(self._attribute(host))
+        self.assertIsNone(self.cloud.hosts()[host]['evacuation_uuid'])
+        self.assertEqual(host, self.cloud.server(ids[0])[
+            'OS-EXT-SRV-ATTR:host'])
+        self.assertEqual([], self.cloud.migrations(ids[0]))
