@@ -169,7 +169,9 @@ def write_nova(state, settings):
         'state_path': state.path_of('nova'),
         'host': 'mc-controller',
         'my_ip': '127.0.0.1',
-        'compute_driver': 'fake.FakeDriver',
+        'compute_driver': ('recording_fake.RecordingFakeDriver'
+                           if settings.recording_driver
+                           else 'fake.FakeDriver'),
     })
     conf.update({
         'api': {'auth_strategy': 'keystone'},
@@ -288,9 +290,19 @@ def commands(state, settings):
             {}),
     }
     for host in settings.hosts():
+        compute = [settings.bin('nova-compute')]
+        if settings.recording_driver:
+            # NOTE: -I keeps this directory (settings.py, cloud.py...)
+            # off the launched compute's sys.path.
+            compute = [settings.bin('python'), '-I', os.path.join(
+                os.path.dirname(os.path.abspath(__file__)),
+                'recording_compute.py')]
         cmds['nova-compute-' + host] = (
-            [settings.bin('nova-compute'), '--config-file', nova_conf,
-             '--config-file', etc(state, 'nova', host + '.conf')], {})
+            compute + ['--config-file', nova_conf, '--config-file',
+                       etc(state, 'nova', host + '.conf')],
+            # Read by RecordingFakeDriver at each spawn (absent: no delay).
+            {'NOVA_HA_FAKE_SPAWN_DELAY_FILE': state.path_of(
+                'nova', 'fake-spawn-delay')})
     for index in range(settings.ha_conductors):
         cmds['nova-ha-conductor-%d' % (index + 1)] = (
             [settings.bin('nova-ha-conductor')] + control,

@@ -137,6 +137,19 @@ def port_open(port):
         return sock.connect_ex(('127.0.0.1', port)) == 0
 
 
+def until(what, check, timeout, interval=0.5):
+    """``check()``'s first true result, polled; CloudError after
+    ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise CloudError('%s not reached within %ds' % (what, timeout))
+        time.sleep(interval)
+
+
 def wait_for(state, name, check, what, timeout):
     """Poll ``check()`` until true; fail naming ``name`` and its log.
 

@@ -23,16 +23,8 @@ TAG = 'automatic-recovery'  # README: the tag `tagged` recovery selects
 FINAL = ('completed', 'completed_with_errors', 'cancelled')
 
 
-def _wait(what, check, timeout, interval=0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise procs.CloudError('smoke: %s not reached within %ds'
-                                   % (what, timeout))
-        time.sleep(interval)
+def _wait(what, check, timeout):
+    return procs.until('smoke: ' + what, check, timeout)
 
 
 def _servers(admin, ids):
