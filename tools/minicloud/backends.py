@@ -79,19 +79,29 @@ def create_mysql_databases(state):
         conn.close()
 
 
-def drop_mysql_databases(state, names):
+def _drop_each(server, connect, statement, names):
+    """Drop the databases ``names``; what could not be done, as messages.
+
+    ``down`` goes on whatever happens here, so an unreachable server is
+    reported rather than raised.
+    """
     try:
-        conn = mysql_connect(state)
-    except pymysql.err.OperationalError as exc:
-        return ['MariaDB unreachable, databases %s not dropped: %s'
-                % (', '.join(names), exc)]
+        conn = connect()
+    except Exception as exc:  # noqa: BLE001 -- reported, down goes on
+        return ['%s unreachable, databases %s not dropped: %s'
+                % (server, ', '.join(names), exc)]
     try:
         with conn.cursor() as cur:
             for db in names:
-                cur.execute('DROP DATABASE IF EXISTS `%s`' % db)
+                cur.execute(statement % db)
     finally:
         conn.close()
     return []
+
+
+def drop_mysql_databases(state, names):
+    return _drop_each('MariaDB', lambda: mysql_connect(state),
+                      'DROP DATABASE IF EXISTS `%s`', names)
 
 
 # -- PostgreSQL (the extension's own database, as a variant) ----------------
@@ -117,19 +127,9 @@ def create_pg_database(state):
 
 
 def drop_pg_databases(names):
-    try:
-        conn = _pg_connect()
-    except Exception as exc:  # noqa: BLE001 -- reported, down goes on
-        return ['PostgreSQL unreachable, %s not dropped: %s'
-                % (', '.join(names), exc)]
-    try:
-        with conn.cursor() as cur:
-            for db in names:
-                # WITH (FORCE): a leftover connection must not keep it.
-                cur.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % db)
-    finally:
-        conn.close()
-    return []
+    # WITH (FORCE): a leftover connection must not keep it.
+    return _drop_each('PostgreSQL', _pg_connect,
+                      'DROP DATABASE IF EXISTS "%s" WITH (FORCE)', names)
 
 
 # -- RabbitMQ --------------------------------------------------------------
