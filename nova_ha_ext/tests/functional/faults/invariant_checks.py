@@ -9,6 +9,7 @@ log (``calls``, ``call_log``, ``ever_fenced``, ``touched``,
 """
 
 import collections
+import datetime
 import time
 
 from nova import objects
@@ -50,6 +51,12 @@ def naive(value):
 
 def _payload(notification):
     return notification['payload']['nova_object.data']
+
+
+def _whole_seconds(*stamps):
+    """Whether the stamps were stored without fractions of a second."""
+    stamps = [stamp for stamp in stamps if stamp is not None]
+    return bool(stamps) and all(stamp.microsecond == 0 for stamp in stamps)
 
 
 class InvariantChecks:
@@ -130,8 +137,14 @@ class InvariantChecks:
                 if migration is None:
                     continue
                 called = self._called(migration)
-                if (opened is None or called < opened or
-                        (closed and called > closed)):
+                # NOTE: MySQL/MariaDB DATETIME columns keep whole seconds:
+                # a record written then is known only to the second, and
+                # a call within that second cannot be told before or after.
+                slack = (datetime.timedelta(seconds=1)
+                         if _whole_seconds(opened, closed)
+                         else datetime.timedelta(0))
+                if (opened is None or called < opened - slack or
+                        (closed and called > closed + slack)):
                     self.violation('I1', 'migration %s of %s (item of %s): '
                                    'its evacuate call started at %s, outside '
                                    'its failure (forced down %s, closed %s)'
