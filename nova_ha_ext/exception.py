@@ -108,6 +108,15 @@ class DoneEvacuationsRemain(Conflict):
                'migrations `completed`), then repeat the force-up.')
 
 
+class ComputeNotReported(Conflict):
+    msg_fmt = ('Host %(host)s cannot be forced up yet: its nova-compute has '
+               'not reported since the host was forced down at %(since)s '
+               '(last report: %(last)s), so it may still be dead and Nova '
+               'would schedule onto it. Restart nova-compute on the repaired '
+               'host, wait for its first report (up to [DEFAULT] '
+               'report_interval seconds), then repeat the force-up.')
+
+
 class HostLockTimeout(Conflict):
     msg_fmt = ('Another force-down or force-up in cell %(cell)s (host '
                '%(host)s) is still in progress after %(seconds)d s. Repeat '

@@ -12,6 +12,7 @@ from nova import context as nova_context
 from nova import thread_pool_factory
 
 from nova_ha_ext.conductor import rpcapi
+from nova_ha_ext.conductor import service_auth
 from nova_ha_ext.conductor.tasks import host_evacuation as task_mod
 from nova_ha_ext import fault_points
 from nova_ha_ext.objects import host_evacuation
@@ -90,6 +91,9 @@ class HAConductorManager:
         try:
             LOG.info('Worker %s runs evacuation %s of host %s',
                      self.worker_id, task.uuid, task.host)
+            # NOTE: a resumed task has no API call's token; see
+            # service_auth for why Nova needs one.
+            context = service_auth.worker_context(context)
             task_mod.HostEvacuationTask(context, task, self).execute()
         except task_mod.LeaseLostError:
             LOG.warning('Worker %s lost the lease of evacuation %s to '

@@ -5,13 +5,14 @@ that the caller passes in; nothing is registered or read at import time so
 that Nova's processes (and their tests) stay in charge of their CONF.
 """
 
+from nova_ha_ext.conf import auth
 from nova_ha_ext.conf import database
 from nova_ha_ext.conf import metrics
 from nova_ha_ext.conf import recovery
 from nova_ha_ext.conf import scheduler
 from nova_ha_ext.conf import watchdog
 
-_MODULES = (database, metrics, recovery, scheduler, watchdog)
+_MODULES = (auth, database, metrics, recovery, scheduler, watchdog)
 
 
 def register_opts(conf):

@@ -208,7 +208,7 @@ def force_up(context, host):
     """Put ``host`` back in service after its repair; close its failure.
 
     :raises ComputeHostNotFound, EvacuationInFlight, DoneEvacuationsRemain,
-        HostLockTimeout:
+        ComputeNotReported, HostLockTimeout:
     """
     compute_host = compute_hosts.find(context, host)
     with host_lock.cell_lock(context, compute_host.cell_mapping.uuid, host):
@@ -217,6 +217,7 @@ def force_up(context, host):
         task = host_evacuation.HostEvacuation.get_open_by_host(context, host)
         check_nothing_in_flight(context, host)
         check_no_done_evacuations(compute_host.context, host)
+        check_compute_reported(service, task)
         service.forced_down = False
         if disabled_by_us(service):
             service.disabled = False
@@ -258,6 +259,36 @@ def check_no_done_evacuations(cctxt, host):
                 'migration_type': objects.fields.MigrationType.EVACUATION})
     if len(done):
         raise exception.DoneEvacuationsRemain(host=host, count=len(done))
+
+
+def check_compute_reported(service, task):
+    """Refuse a force-up until the host's nova-compute has reported since
+    its failure was recorded.
+
+    Nova counts a service as alive for ``service_down_time`` after its last
+    report and a forced-up service is schedulable at once: forced up while
+    its nova-compute is still dead, the host would take evacuations (and
+    new instances) that never start there. Nova's DB servicegroup driver
+    stamps ``last_seen_up`` only when a report raises ``report_count``, so
+    neither our own writes nor an operator's touch it. Compared strictly: on
+    MySQL both stamps keep whole seconds, and a report in the same second as
+    the force-down is the dead host's last one, not a restart's.
+    """
+    if task is None or task.forced_down_at is None:
+        # No failure of ours: nothing to compare with (Nova's force-down
+        # alone records no time).
+        return
+    if CONF.servicegroup_driver != 'db':
+        # The memcache driver keeps its reports out of the database.
+        return
+    since = task.forced_down_at.replace(tzinfo=None)
+    last = service.last_seen_up
+    if last is None or last.replace(tzinfo=None) <= since:
+        raise exception.ComputeNotReported(
+            host=service.host,
+            since=since.strftime('%Y-%m-%dT%H:%M:%SZ'),
+            last=(last.strftime('%Y-%m-%dT%H:%M:%SZ') if last is not None
+                  else 'never'))
 
 
 def _close(context, compute_host, task, reason):

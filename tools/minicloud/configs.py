@@ -73,6 +73,12 @@ def _client(state, user='nova'):
     return options
 
 
+def _service_auth(state):
+    options = _authtoken(state, 'nova-ha')
+    del options['www_authenticate_uri']
+    return options
+
+
 def _common(state, service):
     return {
         'DEFAULT': {'debug': bool(os.environ.get('MINICLOUD_DEBUG')),
@@ -198,6 +204,9 @@ def write_nova(state, settings):
             'lease_seconds': settings.ha_lease_seconds,
             'resume_interval': settings.ha_resume_interval,
         },
+        # The HA conductors' own credentials: a resumed evacuation has no
+        # API call's token for Nova to reach Glance and Neutron with.
+        'nova_ha_auth': _service_auth(state),
     })
     _ini(etc(state, 'nova', 'nova.conf'), conf)
     # Database credentials only for the control plane: a nova-compute

@@ -11,6 +11,7 @@ from oslo_utils import timeutils
 
 import nova.conf
 
+from nova_ha_ext.conductor import service_auth
 from nova_ha_ext.conductor.tasks import instance_evacuation as item_task
 from nova_ha_ext import exception
 from nova_ha_ext import fault_points
@@ -123,6 +124,7 @@ class HostEvacuationTask(base.TaskBase):
                 self.rollback(LeaseLostError())
                 return
             self._renew_lease()
+            service_auth.refresh(self.context, self.cctxt)
             self._mark_running()
             fault_points.hit('worker.poll', worker_id=self.worker_id,
                              evacuation=self.evacuation)

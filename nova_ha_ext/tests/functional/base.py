@@ -19,6 +19,7 @@ from oslo_utils import timeutils
 import nova.conf
 from nova import context as nova_context
 from nova import objects
+from nova.servicegroup.drivers import db as servicegroup_db
 from nova.tests.functional import integrated_helpers
 
 from nova_ha_ext import conf as ha_conf
@@ -103,6 +104,13 @@ class HAFunctionalTestBase(integrated_helpers._IntegratedTestBase):
         service.last_seen_up = timeutils.utcnow() - datetime.timedelta(
             seconds=CONF.service_down_time + 60)
         service.save()
+
+    def _report_state(self, host):
+        """Send ``host``'s nova-compute heartbeat now, as Nova's DB
+        servicegroup driver does every ``report_interval`` seconds: it
+        raises ``report_count``, which stamps ``last_seen_up``. A force-up
+        of a failed host waits for the first one after a restart."""
+        servicegroup_db.DbDriver()._report_state(self.computes[host])
 
     def _start_ha_conductor(self, worker_id='worker-1'):
         """Start an HA conductor worker; stopped at cleanup."""

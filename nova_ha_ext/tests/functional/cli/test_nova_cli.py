@@ -273,5 +273,7 @@ class NovaCLITest(base.CLITestBase):
         result = self.nova_error('ha-evacuation-cancel', uuid)
         self.assertIn('can no longer be cancelled', result.err)
 
+        # host1 is repaired: its nova-compute reports again.
+        self._report_state('host1')
         self.nova_ok('ha-force-up', 'host1')
         self.assertFalse(self._compute_service('host1')['forced_down'])

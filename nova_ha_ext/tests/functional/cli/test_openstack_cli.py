@@ -249,5 +249,7 @@ class EvacuationActionsTest(OpenStackCLITest):
         self.assertEqual('cancelled', self.ok(
             'ha', 'evacuation', 'list', '--host', 'host1', '--status',
             'cancelled', '-f', 'value', '-c', 'Status').strip())
+        # host1 is repaired: its nova-compute reports again.
+        self._report_state('host1')
         self.assertFalse(self.json('ha', 'host', 'force', 'up',
                                    'host1')['forced_down'])

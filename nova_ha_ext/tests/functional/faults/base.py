@@ -125,6 +125,7 @@ class FaultTestBase(base.RecoveryTestBase):
         the guests evacuated from it and completes their migrations."""
         compute = self.restart_compute_service(self.computes[host])
         self.computes[host] = compute
+        self._report_state(host)
         self.addCleanup(self._release_holds)
         self.fenced.discard(host)
         return compute
@@ -238,6 +239,12 @@ class FaultTestBase(base.RecoveryTestBase):
         """PUT /os-ha/hosts/{host} with ``params`` as its host object."""
         return self._call('PUT', '/os-ha/hosts/%s' % host,
                           {'host': params}, api=api)
+
+    def _back_up(self, host):
+        """The repaired host is back without a restart of this process'
+        compute service: its nova-compute reports, then the force-up."""
+        self._report_state(host)
+        return self._host_call(host, forced_down=False)
 
     def _fence_call(self, host, **params):
         """The fence agent's call: force down, fencing attested."""

@@ -67,6 +67,21 @@ class Probe:
         return self.hits[0]
 
 
+class Action(Probe):
+    """Runs ``action(**context)`` at every matching hit: something that
+    happens elsewhere at that moment (a heartbeat, an operator's call)."""
+
+    def __init__(self, point, action, when=None):
+        super().__init__(point, when)
+        self.action = action
+
+    def __call__(self, name, **context):
+        if not super().__call__(name, **context):
+            return False
+        self.action(**context)
+        return True
+
+
 class Stall(Probe):
     """Blocks the first ``times`` matching hits until :meth:`release`.
 

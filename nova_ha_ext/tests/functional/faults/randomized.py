@@ -642,6 +642,7 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
             return
         self.computes[host] = self.restart_compute_service(
             self.computes[host], keep_hypervisor_state=False)
+        self._report_state(host)
         self.addCleanup(self._release_holds)
         self.fenced.discard(host)
         self.injected['repair'] += 1

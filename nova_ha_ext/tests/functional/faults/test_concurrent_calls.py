@@ -6,6 +6,7 @@ import time
 
 from nova_ha_ext.objects import fields
 from nova_ha_ext.tests.functional.faults import base
+from nova_ha_ext.tests.functional.faults import fixtures as fault_fixtures
 
 _ACTIVE = fields.HostEvacuationStatus.ACTIVE
 
@@ -70,8 +71,7 @@ class StormGuardRaceTest(base.FaultTestBase):
                 self._wait_for_end(answer.body['host']['evacuation']['uuid'],
                                    timeout=base.WAIT)
             for host in self.FAILED:
-                self.assertAnswer(self._host_call(host, forced_down=False),
-                                  200)
+                self.assertAnswer(self._back_up(host), 200)
         for server in servers.values():
             self.assertIn(self._call('PUT', '/servers/%s/tags/%s' % (
                 server['id'], base.TAG)).status, (201, 204))
@@ -102,6 +102,15 @@ class StormGuardRaceTest(base.FaultTestBase):
 
 class ForceDownUpRaceTest(base.FaultTestBase):
 
+    def setUp(self):
+        super().setUp()
+        # The host is repaired at once: its nova-compute reports just as
+        # each force-up reads the service, so only the race with the
+        # force-down decides the force-up's answer.
+        self.faults.add(fault_fixtures.Action(
+            'api.force_up.locked',
+            lambda host, **context: self._report_state(host)))
+
     def _assert_consistent(self, host, label, operator_reason=None):
         """Either down with one open record, or up with none open."""
         service = self._service(host)
@@ -130,7 +139,7 @@ class ForceDownUpRaceTest(base.FaultTestBase):
 
     def _up_again(self, host, label, operator_reason=None):
         if self._service(host)['forced_down']:
-            self.assertAnswer(self._host_call(host, forced_down=False), 200)
+            self.assertAnswer(self._back_up(host), 200)
         self.assertFalse(self._assert_consistent(
             host, label + ', then forced up', operator_reason))
 

@@ -49,6 +49,52 @@ class ForceUpAfterEvacuationTest(base.FaultTestBase):
         self.assert_invariants()
 
 
+class ForceUpWhileComputeDeadTest(base.FaultTestBase):
+    """Seeds 83 and 135: a fenced host forced up while its nova-compute
+    was still dead took another host's evacuation, which never started."""
+
+    def test_force_up_waits_for_the_first_report_after_a_restart(self):
+        # Nothing to evacuate, so Nova's own guard (done migrations) has
+        # nothing to say: only the missing report holds the force-up.
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        self.assertEqual('completed',
+                         self._wait_for_evacuation(uuid)['status'])
+
+        answer = self._host_call('host1', forced_down=False)
+        self.assertAnswer(answer, 409, 'conflictingRequest',
+                          ['has not reported', 'restart nova-compute'])
+        service = self._service('host1')
+        self.assertEqual((True, 'disabled'), (service['forced_down'],
+                                              service['status']))
+        self.assertIsNone(self._evacuation(uuid)['closed_at'])
+
+        # Started, but its first heartbeat has not come yet.
+        self.computes['host1'] = self.restart_compute_service(
+            self.computes['host1'])
+        self.assertAnswer(self._host_call('host1', forced_down=False), 409,
+                          'conflictingRequest', ['has not reported'])
+
+        self._report_state('host1')
+        host = self.assertAnswer(
+            self._host_call('host1', forced_down=False), 200)['host']
+        self.assertEqual((False, False), (host['forced_down'],
+                                          host['disabled']))
+        self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
+        self.assert_invariants()
+
+    def test_nova_force_up_is_not_held(self):
+        """Nova's own API keeps Nova's rules (its guard only): the way out
+        for a host whose nova-compute will not come back."""
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        self._wait_for_evacuation(uuid)
+        service = self._service('host1')
+        self.assertAnswer(self._call('PUT', '/os-services/%s' % service['id'],
+                                     {'forced_down': False}), 200)
+        self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
+
+
 class UnforcedThroughNovaTest(base.FaultTestBase):
 
     def test_retries_waiting_are_cancelled_when_nova_unforces_the_host(self):
@@ -95,7 +141,7 @@ class RetryAfterCloseTest(base.FaultTestBase):
         self.assertEqual('completed_with_errors', evacuation['status'])
 
         # The host came back: its failure is closed.
-        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+        self.assertAnswer(self._back_up('host1'), 200)
         self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
         # Later it is forced down again, but through Nova: no fencing
         # attested, no host failure recorded.

@@ -162,7 +162,7 @@ class NovaFailsLateTest(base.FaultTestBase):
         self._wait_for_end(uuid)
         # Nothing pending, no 'done' migration: the host may come back,
         # and later fail again.
-        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+        self.assertAnswer(self._back_up('host1'), 200)
         again = self._fence_call('host1').body['host']['evacuation']
         self.assertNotEqual(uuid, again['uuid'])
         [item] = self._evacuation(again['uuid'])['instances']
@@ -186,7 +186,7 @@ class NovaFailsLateTest(base.FaultTestBase):
         self.assertIn('deleted', item['last_error'])
         evacuation = self._wait_for_end(uuid, timeout=10)
         self.assertEqual('completed', evacuation['status'], evacuation)
-        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+        self.assertAnswer(self._back_up('host1'), 200)
 
         self.spawns.release(server['id'])
         self.assert_invariants()

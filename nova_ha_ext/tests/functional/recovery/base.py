@@ -72,6 +72,7 @@ class RecoveryTestBase(base.HAFunctionalTestBase):
         evacuation migrations (which lets a force-up through)."""
         self.computes[host] = self.restart_compute_service(
             self.computes[host])
+        self._report_state(host)
 
     # -- /os-ha --------------------------------------------------------------
 

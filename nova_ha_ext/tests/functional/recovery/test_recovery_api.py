@@ -30,7 +30,8 @@ class ForceDownUpTest(base.RecoveryTestBase):
                          [n['event_type'] for n in self._notifications()])
 
         # Back from repair: un-forced, re-enabled (this extension disabled
-        # it), its record closed.
+        # it), its record closed, once its nova-compute reports again.
+        self._report_state('host1')
         response = self._put_host('host1', forced_down=False)
         self.assertEqual(200, response.status)
         host = response.body['host']
@@ -71,6 +72,7 @@ class ForceDownUpTest(base.RecoveryTestBase):
                             'disabled_reason': 'hardware swap'})
         self._fence('host1')
         self._force_down('host1', evacuate='none')
+        self._report_state('host1')
         host = self._put_host('host1', forced_down=False).body['host']
         self.assertEqual((False, True, 'hardware swap'),
                          (host['forced_down'], host['disabled'],
@@ -291,5 +293,6 @@ class RetryCancelTest(base.RecoveryTestBase):
             '/os-ha/evacuations/%s/action' % uuid, {'cancel': None})
         self.assertIn('can no longer be cancelled', str(body))
         # The host may come back now that nothing runs.
+        self._report_state('host1')
         self.assertEqual(200, self._put_host(
             'host1', forced_down=False).status)
