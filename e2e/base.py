@@ -263,6 +263,20 @@ class TestCase(unittest.TestCase):
                     evacuation)['instances']))
         return ids, evacuation
 
+    def rebuilds_held(self, ids):
+        """Wait until Nova has placed every server's evacuation (its
+        migration names a destination, whose rebuild the fake driver
+        holds): past the casts Nova itself would lose in a restart of its
+        own conductor's database or broker."""
+        def placed():
+            for server_id in ids:
+                migrations = self.cloud.migrations(server_id)
+                if not migrations or not migrations[-1]['dest_compute'] or (
+                        migrations[-1]['status'] == 'accepted'):
+                    return False
+            return True
+        wait('every evacuation placed on a destination', placed)
+
     def assert_evacuated_once(self, ids, failed_host):
         """Nova's records and the guests: each server moved exactly once,
         off the failed host, and runs on exactly one live hypervisor."""

@@ -85,15 +85,15 @@ class HostRecoveryTest(base.TestCase):
             record['forced_down'], record['disabled'],
             record['evacuation_uuid']))
         self.assertIsNotNone(self.cloud.evacuation(evacuation)['closed_at'])
-        # NOTE: the extension's force-up saves the service record itself,
-        # without Nova's HostAPI.service_update, which would sync the
-        # provider's COMPUTE_STATUS_DISABLED trait at once; Placement
-        # offers the host again only after nova-compute's next periodic
-        # resource update (up to 60 s). Measured, not hidden.
+        # The force-up has nova-compute drop Placement's
+        # COMPUTE_STATUS_DISABLED trait at once (as Nova's own enable
+        # does), not at its next periodic update up to 60 s later.
         enabled_at = time.monotonic()
         base.wait('%s schedulable' % host, lambda: self.cloud.schedulable(
             host))
         lag = time.monotonic() - enabled_at
+        self.assertLess(lag, 10, 'Placement still offered no room on %s'
+                        % host)
 
         new = self.cloud.boot_many(host, 'f-new-%s' % uuid.uuid4().hex[:4],
                                    1)

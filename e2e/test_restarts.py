@@ -20,6 +20,7 @@ class BackendRestartTest(base.TestCase):
 
     def _restart_during_task(self, service, host):
         ids, evacuation = self.evacuation_in_flight(host, service, 2)
+        self.rebuilds_held(ids)
         self.cloud.restart(service)
         self.log('%s restarted with evacuation %s in flight' % (
             service, evacuation))

@@ -10,7 +10,9 @@ a repeat of the call completes it.
 
 from nova import exception as nova_exception
 from nova import objects
+from nova.scheduler.client import report as placement_report
 from oslo_log import log as logging
+import os_traits
 from oslo_utils import timeutils
 
 import nova.conf
@@ -219,7 +221,8 @@ def force_up(context, host):
         check_no_done_evacuations(compute_host.context, host)
         check_compute_reported(service, task)
         service.forced_down = False
-        if disabled_by_us(service):
+        enabled = disabled_by_us(service)
+        if enabled:
             service.disabled = False
             service.disabled_reason = None
         service.save()
@@ -227,8 +230,48 @@ def force_up(context, host):
             _close(context, compute_host, task,
                    'forced up by %s' % context.user_id)
     LOG.info('Host %s forced up', host)
+    if enabled:
+        _sync_disabled_trait(compute_host.context, host)
     host_notifications.notify_force_up(context, service)
     return compute_host
+
+
+def _sync_disabled_trait(cctxt, host):
+    """Drop Placement's COMPUTE_STATUS_DISABLED trait from the host's
+    providers now, as Nova's own os-services enable has nova-compute do,
+    instead of at nova-compute's next periodic update (about a minute in
+    which the scheduler's prefilter skips the host).
+
+    Written to Placement directly rather than by Nova's RPC call to the
+    compute, which could hold the API request for long_rpc_timeout if the
+    compute died again. Outside the cell lock; a generation conflict (the
+    compute's own update raced) is retried; any failure is logged, and
+    nova-compute's periodic update still fixes the trait.
+    """
+    disabled = os_traits.COMPUTE_STATUS_DISABLED
+    try:
+        client = placement_report.report_client_singleton()
+        for node in objects.ComputeNodeList.get_all_by_host(cctxt, host):
+            for _attempt in range(3):
+                info = client.get_provider_traits(cctxt, node.uuid)
+                if disabled not in info.traits:
+                    break
+                # NOTE: Placement's own traits route, as nova-compute's
+                # set_traits_for_provider would call it; that method needs
+                # the compute's provider tree cache, which only the compute
+                # has.
+                answer = client.put(
+                    '/resource_providers/%s/traits' % node.uuid,
+                    {'traits': sorted(info.traits - {disabled}),
+                     'resource_provider_generation': info.generation},
+                    version='1.6', global_request_id=cctxt.global_id)
+                if answer.status_code != 409:
+                    answer.raise_for_status()
+                    break
+    except Exception:
+        LOG.exception('Host %s forced up, but Placement\'s %s trait could '
+                      'not be removed; nova-compute removes it at its next '
+                      'resource update', host, disabled)
 
 
 def unfinished_of_host(context, host):

@@ -162,6 +162,8 @@ class FenceAgentTest(AgentTestBase):
 
         self.admin_api.api_post('/os-ha/evacuations/%s/action' % uuid,
                                 {'cancel': None})
+        # host1 is repaired: its nova-compute reports again.
+        self._report_state('host1')
         result = self._agent(stdin=self._stdin('on', 'host1'))
         self.assertEqual((codes.EC_OK, 'Success: host1 forced up\n'),
                          (result.code, result.out), result)

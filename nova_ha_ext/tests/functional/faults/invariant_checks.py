@@ -13,6 +13,7 @@ import datetime
 import time
 
 from nova import objects
+from nova.tests.functional.api import client
 from oslo_utils import timeutils
 
 from nova_ha_ext.objects import fields
@@ -187,7 +188,11 @@ class InvariantChecks:
         for uuid, item in latest.items():
             if item.status != _ITEM.SUCCEEDED or self._servers_gone(uuid):
                 continue
-            server = self.admin_api.get_server(uuid)
+            try:
+                server = self.admin_api.get_server(uuid)
+            except client.OpenStackApiNotFoundException:
+                # Its delete (called just before quiescence) ended now.
+                continue
             host = server['OS-EXT-SRV-ATTR:host']
             if host == item.source_host:
                 self.violation('I2', 'instance %s succeeded but is on %s' % (

@@ -308,6 +308,14 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
             # 500 rather than 409: Nova's behaviour, counted, not an
             # extension's call failing.
             self.injected['nova_task_state_race'] += 1
+        elif (status == 500 and host in self.deleted and
+              not url.startswith(('/os-ha/', '/os-services')) and
+              'InstanceNotFound' in str(answer_body)):
+            # NOTE: Nova's own instance action on an instance this run
+            # deleted just before: Nova's delete finished between the
+            # action's read and its save, and Nova answers 500 rather than
+            # 404. Nova's behaviour, counted.
+            self.injected['nova_delete_race'] += 1
         elif status is not None and status >= 500:
             self.violation('I7', '%s of %s (%s %s %s%s) answered %s: %s' % (
                 kind, host, method, url, body,

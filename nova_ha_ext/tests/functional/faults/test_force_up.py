@@ -83,6 +83,23 @@ class ForceUpWhileComputeDeadTest(base.FaultTestBase):
         self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
         self.assert_invariants()
 
+    def test_force_up_syncs_placement_at_once(self):
+        """Placement's COMPUTE_STATUS_DISABLED trait leaves with the
+        force-up, as with Nova's own enable: the scheduler's prefilter does
+        not skip the host until nova-compute's next periodic update."""
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        self._wait_for_evacuation(uuid)
+        # The repaired host's nova-compute starts on a disabled service:
+        # it sets the trait itself.
+        self._restart_compute('host1')
+        provider = self._get_provider_uuid_by_host('host1')
+        self.assertIn('COMPUTE_STATUS_DISABLED',
+                      self._get_provider_traits(provider))
+        self.assertAnswer(self._host_call('host1', forced_down=False), 200)
+        self.assertNotIn('COMPUTE_STATUS_DISABLED',
+                         self._get_provider_traits(provider))
+
     def test_nova_force_up_is_not_held(self):
         """Nova's own API keeps Nova's rules (its guard only): the way out
         for a host whose nova-compute will not come back."""
