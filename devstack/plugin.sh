@@ -17,6 +17,16 @@ function configure_nova_ha {
     iniset $NOVA_CONF nova_ha require_fencing_confirmation True
     iniset $NOVA_CONF nova_ha conductor_workers 1
     iniset $NOVA_CONF nova_ha lease_seconds $NOVA_HA_LEASE_SECONDS
+    # The conductors' own Keystone user, for evacuations they resume (the
+    # minicloud's "nova-ha" service user).
+    create_service_user "nova-ha" "admin"
+    iniset $NOVA_CONF nova_ha_auth auth_type password
+    iniset $NOVA_CONF nova_ha_auth auth_url $KEYSTONE_SERVICE_URI
+    iniset $NOVA_CONF nova_ha_auth username nova-ha
+    iniset $NOVA_CONF nova_ha_auth password $SERVICE_PASSWORD
+    iniset $NOVA_CONF nova_ha_auth user_domain_name $SERVICE_DOMAIN_NAME
+    iniset $NOVA_CONF nova_ha_auth project_name $SERVICE_PROJECT_NAME
+    iniset $NOVA_CONF nova_ha_auth project_domain_name $SERVICE_DOMAIN_NAME
 }
 
 function init_nova_ha {

@@ -3,7 +3,6 @@
 import glob
 import os
 import time
-import unittest
 
 from e2e import base
 
@@ -24,16 +23,6 @@ class ConductorTakeoverTest(base.TestCase):
                                 'WHERE uuid = %s', evacuation)
         return rows[0][0] if rows else None
 
-    # NOTE: fails today on two defects this test found (see the e2e
-    # report): (1) the worker that resumes a task acts with an admin
-    # context without a service catalog, so Nova's rebuild on the
-    # destination fails (EmptyCatalog from generate_image_url) and the
-    # server goes to ERROR; (2) an instance whose evacuate the dead worker
-    # had made (rebuild in flight) is evacuated again by the new worker,
-    # refused by Nova ("task rebuilding"), and recorded failed after its
-    # attempts while its first evacuation later succeeds. Remove the
-    # marker once both are fixed (stestr reports the unexpected success).
-    @unittest.expectedFailure
     def test_b_killed_conductor_task_is_taken_over_once(self):
         host = 'mc-compute2'
         ids, evacuation = self.evacuation_in_flight(host, 'b', 3)

@@ -4,6 +4,9 @@
 #   bash tools/run-e2e.sh            # both clouds, every test
 #   E2E_CLOUDS=shared bash tools/run-e2e.sh
 #
+# E2E_SUBUNIT_DIR: where to leave each cloud's subunit stream (the test
+# command's summary reads them).
+#
 # Two clouds, each brought up once and always brought down:
 #  1. "shared": the machine's MariaDB and RabbitMQ; every test but the
 #     restarts (each test leaves its hosts as it found them).
@@ -25,8 +28,16 @@ BASE_DIR=${E2E_DIR:-$PWD/.minicloud-e2e}
 # Test (h) runs Debian's stock fence agents.
 if [ ! -x /usr/sbin/fence_compute ] || ! /usr/bin/python3 -c 'import novaclient, keystoneclient' 2>/dev/null; then
     echo "e2e: apt-get install fence-agents python3-novaclient python3-keystoneclient"
+    pkgs="fence-agents python3-novaclient python3-keystoneclient"
+    # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        fence-agents python3-novaclient python3-keystoneclient >/dev/null
+        $pkgs >/dev/null || {
+        # A fresh machine has no package lists yet.
+        apt-get update >/dev/null
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y \
+            --no-install-recommends $pkgs >/dev/null
+    }
 fi
 
 mc() { bash tools/minicloud.sh "$@"; }
@@ -65,6 +76,11 @@ run_cloud() {  # name, stestr filter
     t0=$(date +%s)
     # One worker: the tests share the cloud's hosts and HA conductors.
     .venv/bin/stestr --config .stestr.e2e.conf run --concurrency 1 "$filter" || rc=$?
+    if [ -n "${E2E_SUBUNIT_DIR:-}" ]; then
+        # For tools/run-tests.sh's closing summary.
+        .venv/bin/stestr --config .stestr.e2e.conf last --subunit \
+            >"$E2E_SUBUNIT_DIR/e2e-$name.subunit" || true
+    fi
     echo "e2e[$name]: tests took $(( $(date +%s) - t0 )) s"
     kill "$sampler" 2>/dev/null || true
     wait "$sampler" 2>/dev/null || true

@@ -24,6 +24,7 @@ TIERS = (
     ('nova_ha_ext.tests.functional.faults', 'fault injection'),
     ('nova_ha_ext.tests.functional', 'functional'),
     ('nova.tests', 'nova (extension enabled)'),
+    ('e2e.', 'e2e (real processes)'),
 )
 
 

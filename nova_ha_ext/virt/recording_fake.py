@@ -11,6 +11,10 @@ It can also hold a spawn (an evacuation's rebuild) in flight: when the
 environment names a file in ``NOVA_HA_FAKE_SPAWN_DELAY_FILE`` and that
 file holds a number, each spawn sleeps that many seconds first. The file
 is read at each spawn, so a test slows spawns only while it needs to.
+While held, a spawn's instance is listed in
+``<state_path>/fake-spawning.json``: a test knows the rebuild has reached
+the hypervisor (past Nova's own database and RPC work) before it
+restarts a server under it.
 
 For tests only: ``compute_driver =
 nova_ha_ext.virt.recording_fake.RecordingFakeDriver``.
@@ -18,6 +22,7 @@ nova_ha_ext.virt.recording_fake.RecordingFakeDriver``.
 
 import json
 import os
+import threading
 import time
 
 from nova import conf
@@ -36,6 +41,14 @@ def _spawn_delay():
         return 0.0
 
 
+def _write_json(path, value):
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(value, f)
+    # NOTE: atomic, so a reader never sees a half-written file.
+    os.replace(tmp, path)
+
+
 # NOTE: the node-identity variant: it keeps its node uuid in
 # <state_path>/compute_id like a real single-node driver, so a killed
 # nova-compute starts again (plain FakeDriver writes no compute_id, and
@@ -47,23 +60,32 @@ class RecordingFakeDriver(fake.FakeDriverWithoutFakeNodes):
         os.makedirs(CONF.state_path, exist_ok=True)
         path = os.path.join(CONF.state_path, 'fake-guests.json')
         guests = {uuid: guest.state for uuid, guest in self.instances.items()}
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(guests, f)
-        # NOTE: atomic, so a reader never sees a half-written file.
-        os.replace(tmp, path)
+        _write_json(path, guests)
 
     def init_host(self, host):
         result = super().init_host(host)
         self._record()
         return result
 
-    def spawn(self, *args, **kwargs):
+    def spawn(self, context, instance, *args, **kwargs):
         delay = _spawn_delay()
         if delay > 0:
-            time.sleep(delay)
-        super().spawn(*args, **kwargs)
+            self._held(instance.uuid, True)
+            try:
+                time.sleep(delay)
+            finally:
+                self._held(instance.uuid, False)
+        super().spawn(context, instance, *args, **kwargs)
         self._record()
+
+    def _held(self, uuid, held):
+        # NOTE: spawns run in parallel threads of one nova-compute.
+        if not hasattr(self, '_spawning'):
+            self._spawning, self._spawning_lock = set(), threading.Lock()
+        with self._spawning_lock:
+            (self._spawning.add if held else self._spawning.discard)(uuid)
+            _write_json(os.path.join(CONF.state_path, 'fake-spawning.json'),
+                        sorted(self._spawning))
 
     def destroy(self, *args, **kwargs):
         super().destroy(*args, **kwargs)
