@@ -254,6 +254,9 @@ class HostEvacuationTask(base.TaskBase):
             # Changed under us (cancelled, or finished by another worker).
             self._settled(item)
             return
+        except item_task.AttemptAbandonedError as error:
+            self._attempt_failed(item, str(error), final=True)
+            return
         except Exception as error:
             self._attempt_failed(item, self._describe(error))
             return

@@ -3,6 +3,7 @@
 import time
 
 from nova.compute import api as compute
+from nova.compute import task_states
 from nova.compute import vm_states
 from nova.conductor.tasks import base
 from nova import exception as nova_exception
@@ -33,6 +34,11 @@ MIGRATION_FAILED = retry_mod.MIGRATION_FAILED
 
 class AttemptBlockedError(Exception):
     """Nova would refuse the evacuation now; a later attempt may not."""
+
+
+class AttemptAbandonedError(Exception):
+    """An attempt stopped inside Nova's evacuate call: no later attempt can
+    start until an operator resets the instance's task state."""
 
 
 def find_migration(context, instance_uuid, source_host, since=None):
@@ -102,6 +108,22 @@ class InstanceEvacuationTask(base.TaskBase):
                     migration.status not in retry_mod.MIGRATION_FINAL):
                 record_migration(item, migration)
                 return True
+            if (self.adopting and migration is None and
+                    instance.host == item.source_host and
+                    instance.task_state == task_states.REBUILDING):
+                # NOTE: Nova's evacuate saves task_state=rebuilding, then
+                # creates the migration, then sends the rebuild. A worker
+                # killed between the first two leaves this: no rebuild was
+                # sent, and Nova refuses every new evacuate until the task
+                # state is reset (as after a nova-api killed there). Say so
+                # at once rather than spend the attempts on the refusal.
+                raise AttemptAbandonedError(
+                    'the worker that made this attempt stopped inside '
+                    "Nova's evacuate call: the instance has task rebuilding "
+                    'but no evacuation migration since %s, so Nova sent no '
+                    'rebuild. Reset its state (openstack server set --state '
+                    'active %s), then retry the item'
+                    % (item.started_at.isoformat(), item.instance_uuid))
 
         # -- the last re-checks: from here to Nova's call is the residual
         # window (doc/recovery-state-machine.md), kept free of waits.

@@ -3,6 +3,11 @@ calls that land while a worker is between two steps."""
 
 import time
 
+import fixtures
+from nova import objects
+
+from nova_ha_ext import fault_points
+
 from nova_ha_ext.objects import fields
 from nova_ha_ext.tests.functional.faults import base
 
@@ -101,6 +106,48 @@ class DeadWorkerTest(base.FaultTestBase):
                          'evacuated again by the worker that took over')
         self.assertEqual(item['dest_host'], self._host_of(server))
         self.assertEqual(1, item['attempts'])
+        self.assert_invariants()
+
+    def test_worker_dead_inside_novas_evacuate_call(self):
+        # The e2e tier's takeover test met this: the conductor was
+        # SIGKILLed inside compute.API.evacuate, after Nova saved the
+        # instance's task_state=rebuilding and before it created the
+        # migration (so before it sent any rebuild). The worker that took
+        # over spent its three attempts on Nova's refusal.
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        real_create = objects.Migration.create
+
+        def create(migration, *args, **kwargs):
+            if migration.migration_type == 'evacuation':
+                fault_points.hit('test.evacuate.migration_create',
+                                 worker_id='worker-1')
+            return real_create(migration, *args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.Migration.create', create))
+        kill = self.kill_at('test.evacuate.migration_create', 'worker-1')
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        kill.wait()
+        self.assertTrue(kill.dead.wait(base.WAIT), 'worker-1 never died')
+
+        self._start_ha_conductor('worker-2')
+        item = self._wait_for_item(uuid, server['id'], ['failed'],
+                                   timeout=base.WAIT)
+        self.assertEqual(1, item['attempts'], item)
+        self.assertIn('Reset its state', item['last_error'])
+        self.assertIn(server['id'], item['last_error'])
+        self.assertEqual([], self._migrations(server['id']))
+        self.assertEqual('host1', self._host_of(server))
+
+        # What the message says to do works.
+        self.admin_api.post_server_action(
+            server['id'], {'os-resetState': {'state': 'active'}})
+        self.assertAnswer(self._evacuation_action(uuid, 'retry'), 202)
+        item = self._wait_for_item(uuid, server['id'], ['succeeded'],
+                                   timeout=base.WAIT)
+        self.assertEqual(1, len(self._migrations(server['id'])))
+        self.assertEqual(item['dest_host'], self._host_of(server))
         self.assert_invariants()
 
     def test_cancelled_task_of_a_dead_worker_is_finished_by_another(self):
