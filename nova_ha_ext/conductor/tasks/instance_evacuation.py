@@ -122,8 +122,9 @@ class InstanceEvacuationTask(base.TaskBase):
                     "Nova's evacuate call: the instance has task rebuilding "
                     'but no evacuation migration since %s, so Nova sent no '
                     'rebuild. Reset its state (openstack server set --state '
-                    'active %s), then retry the item'
-                    % (item.started_at.isoformat(), item.instance_uuid))
+                    'active %s), then retry (openstack ha evacuation retry '
+                    '%s)' % (item.started_at.isoformat(), item.instance_uuid,
+                             item.evacuation_uuid))
 
         # -- the last re-checks: from here to Nova's call is the residual
         # window (doc/recovery-state-machine.md), kept free of waits.

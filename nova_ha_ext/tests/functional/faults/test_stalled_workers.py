@@ -7,7 +7,6 @@ import fixtures
 from nova import objects
 
 from nova_ha_ext import fault_points
-
 from nova_ha_ext.objects import fields
 from nova_ha_ext.tests.functional.faults import base
 
