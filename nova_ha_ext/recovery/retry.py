@@ -13,6 +13,7 @@ from nova_ha_ext import exception
 from nova_ha_ext.objects import fields
 from nova_ha_ext.recovery import compute_hosts
 from nova_ha_ext.recovery import host_lock
+from nova_ha_ext.recovery import stranded
 
 _ITEM = fields.InstanceEvacuationStatus
 MIGRATION_FINAL = ('done', 'completed', 'failed', 'error')
@@ -97,6 +98,9 @@ def retry(context, task):
             raise exception.HostNotForcedDown(host=task.host)
         retryable, reasons = [], []
         for item in failed:
+            # An attempt Nova sent to a destination fenced since then can
+            # be settled now (the item timed out waiting for it).
+            stranded.settle_for_retry(context, compute_host.context, item)
             reason = unsafe_reason(compute_host.context, item)
             if reason:
                 reasons.append('instance %s: %s' % (item.instance_uuid,

@@ -21,12 +21,17 @@ from nova_ha_ext.objects import instance_evacuation
 from nova_ha_ext.recovery import actions
 from nova_ha_ext.recovery import compute_hosts
 from nova_ha_ext.recovery import retry as retry_mod
+from nova_ha_ext.recovery import stranded
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
 
 _TASK = fields.HostEvacuationStatus
 _ITEM = fields.InstanceEvacuationStatus
+# Seconds an evacuation may stay unclaimed by any compute host before the
+# poller asks whether its destination was fenced (a healthy one claims it
+# within a second or two).
+_UNCLAIMED_GRACE = 2.0
 
 
 class LeaseLostError(Exception):
@@ -291,6 +296,7 @@ class HostEvacuationTask(base.TaskBase):
                              'migration_type': item_task.EVACUATION})}
         now = timeutils.utcnow(with_timezone=True)
         timeout = CONF.nova_ha.evacuation_timeout
+        fenced = None
         for item in list(self.in_flight.values()):
             elapsed = (now - item.started_at).total_seconds()
             migration = migrations.get(item.migration_id)
@@ -300,16 +306,41 @@ class HostEvacuationTask(base.TaskBase):
                 self._confirm(item, migration)
             elif migration.status in item_task.MIGRATION_FAILED:
                 self._nova_failed(item, migration, elapsed > timeout)
+            elif (migration.status == stranded.UNCLAIMED and
+                  elapsed > _UNCLAIMED_GRACE):
+                if fenced is None:
+                    # One query per poll, and only with an unclaimed
+                    # evacuation to judge: placement is asked only when
+                    # some other host is fenced.
+                    fenced = stranded.fenced_hosts(self.context,
+                                                   self.evacuation.host)
+                self._unclaimed(item, migration, fenced,
+                                elapsed > timeout)
             elif elapsed > timeout:
-                # NOTE: never a second attempt while this one may still
-                # create a guest: the item fails, to be retried (by an
-                # operator) once the migration has ended.
-                self._attempt_failed(
-                    item, 'not confirmed within %d s: migration %s is still '
-                    '%s, and the instance is not evacuated again while Nova '
-                    'may still create its guest. Retry once that migration '
-                    'has ended.' % (timeout, migration.uuid,
-                                    migration.status), final=True)
+                self._timed_out(item, migration)
+
+    def _unclaimed(self, item, migration, fenced, timed_out):
+        """Nova accepted the evacuation; no compute host took it yet."""
+        destination = stranded.abandoned_destination(
+            self.context, self.cctxt, item, migration, fenced)
+        if destination is not None:
+            self._attempt_failed(
+                item, stranded.abandon(self.cctxt, item, migration,
+                                       destination), final=True)
+        elif timed_out:
+            self._timed_out(item, migration, stranded.unclaimed_advice(
+                self.cctxt, item))
+
+    def _timed_out(self, item, migration, advice=''):
+        # NOTE: never a second attempt while this one may still create a
+        # guest: the item fails, to be retried (by an operator) once the
+        # migration has ended.
+        self._attempt_failed(
+            item, 'not confirmed within %d s: migration %s is still %s, and '
+            'the instance is not evacuated again while Nova may still create '
+            'its guest. Retry once that migration has ended.%s'
+            % (CONF.nova_ha.evacuation_timeout, migration.uuid,
+               migration.status, advice), final=True)
 
     def _instance(self, item):
         try:

@@ -190,3 +190,85 @@ class NovaFailsLateTest(base.FaultTestBase):
 
         self.spawns.release(server['id'])
         self.assert_invariants()
+
+
+class DeadDestinationTest(base.FaultTestBase):
+    """Nova sends the evacuation to a host whose nova-compute is dead but
+    still counts as up (the randomized batch's seeds 37, 44, 208, 249)."""
+
+    def _send_to_dead_host2(self):
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        # host2 fails: its nova-compute is gone, but for Nova it is up
+        # until service_down_time has passed; the only host left to pick.
+        self._fence('host2')
+        for host in ('host3', 'host4'):
+            self._set_status(host, 'disabled')
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        [migration] = self._wait_for_migration(server['id'], ('accepted',))
+        self._wait_for_item(uuid, server['id'], ['evacuating'])
+        return server, uuid, migration
+
+    def _set_status(self, host, status):
+        self.admin_api.put_service(self._compute_service(host)['id'],
+                                   {'status': status})
+
+    def test_destination_fenced_before_it_took_the_evacuation(self):
+        server, uuid, migration = self._send_to_dead_host2()
+        # Only down, not fenced: host2's nova-compute may still come back
+        # and take the rebuild, so nothing is settled (well past the
+        # poller's grace for an unclaimed evacuation).
+        time.sleep(4)
+        self.assertEqual('evacuating',
+                         self._item(uuid, server['id'])['status'])
+        self.assertEqual('accepted',
+                         self._migrations(server['id'])[0].status)
+
+        # Fenced now: the queued rebuild can never run a guest.
+        self.assertIn(self._force_down('host2').status, (200, 202))
+        item = self._wait_for_item(uuid, server['id'], ['failed'], timeout=10)
+        self.assertEqual(1, item['attempts'], item)
+        for words in ('host2', migration.uuid, 'fenced', 'Reset its state',
+                      server['id'], 'openstack ha evacuation retry'):
+            self.assertIn(words, item['last_error'])
+        self.assertEqual(['error'],
+                         [m.status for m in self._migrations(server['id'])])
+        self.assertEqual('host1', self._host_of(server))
+        self.assertEqual([], self.live_guests().get(server['id'], []))
+        evacuation = self._wait_for_end(uuid, timeout=10)
+        self.assertEqual('completed_with_errors', evacuation['status'])
+
+        # What the message says to do works, onto a host that is up.
+        self._reset_and_retry(server, uuid)
+
+    def _reset_and_retry(self, server, uuid):
+        self._set_status('host3', 'enabled')
+        self.admin_api.post_server_action(
+            server['id'], {'os-resetState': {'state': 'active'}})
+        self.assertAnswer(self._evacuation_action(uuid, 'retry'), 202)
+        item = self._wait_for_item(uuid, server['id'], ['succeeded'],
+                                   timeout=base.WAIT)
+        self.assertEqual(('host3', 'host3'),
+                         (item['dest_host'], self._host_of(server)))
+        self.assertEqual(['error', 'done'],
+                         [m.status for m in self._migrations(server['id'])])
+        self.assertEqual(['host3'], self.live_guests()[server['id']])
+        self.assert_invariants()
+
+    def test_destination_fenced_after_the_attempt_timed_out(self):
+        self.flags(evacuation_timeout=3, group='nova_ha')
+        server, uuid, migration = self._send_to_dead_host2()
+        item = self._wait_for_item(uuid, server['id'], ['failed'], timeout=10)
+        # The operator is told where the evacuation is stuck and how to
+        # settle it.
+        for words in (migration.uuid, 'still accepted', 'host2',
+                      'force down --fenced host2'):
+            self.assertIn(words, item['last_error'])
+        # Not fenced yet: a retry is refused (host2 may still take it).
+        self.assertAnswer(self._evacuation_action(uuid, 'retry'), 409,
+                          'conflictingRequest', ['still accepted'])
+        self.assertEqual(['accepted'],
+                         [m.status for m in self._migrations(server['id'])])
+
+        self.assertIn(self._force_down('host2').status, (200, 202))
+        self._reset_and_retry(server, uuid)
