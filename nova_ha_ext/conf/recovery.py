@@ -74,12 +74,51 @@ API_OPTS = [
         help='Flavor extra spec or image property that opts an instance in '
              'when true (the convention of Pacemaker\'s fence_compute). '
              'Empty to ignore them.'),
+    cfg.ListOpt(
+        'evacuable_sources',
+        default=['flavor', 'image', 'aggregate'],
+        item_type=cfg.types.String(choices=['flavor', 'image',
+                                            'aggregate']),
+        help='Where evacuable_key opts instances in: "flavor" (the '
+             'flavor\'s current extra specs, read by flavor id at the '
+             'failure, as fence_evacuate does), "image" (a Glance image tag '
+             'or image property), "aggregate" (aggregate metadata: every '
+             'instance of a host in such an aggregate, as InstanceHA '
+             'does).'),
+    cfg.BoolOpt(
+        'evacuate_all_if_none_tagged',
+        default=False,
+        help='fence_evacuate\'s convention: a "tagged" force-down evacuates '
+             'every instance of the host when nothing in its cell opted in '
+             '(no flavor, image, aggregate or server tagged by any of the '
+             'keys above); it is then recorded with selection "all".'),
+    cfg.ListOpt(
+        'skip_name_patterns',
+        default=[],
+        help='Instances whose name contains one of these strings are never '
+             'evacuated; they are recorded as skipped with the reason '
+             '(InstanceHA\'s SKIP_SERVERS_WITH_NAME).'),
     cfg.StrOpt(
         'priority_metadata_key',
         default='ha:priority',
         help='Server metadata key holding an integer evacuation priority: '
              'higher values are evacuated first; missing or invalid values '
              'count as 0.'),
+    cfg.StrOpt(
+        'restart_priority_key',
+        default='instanceha:restart_priority',
+        help='InstanceHA\'s priority key, read when priority_metadata_key '
+             'is not set on the server: from the server\'s metadata, its '
+             'flavor\'s current extra specs, then its image\'s properties. '
+             'Empty to ignore it.'),
+    cfg.StrOpt(
+        'max_failures_metadata_key',
+        default='instanceha:max_failures',
+        help='Aggregate metadata key holding an absolute storm-guard limit: '
+             'when more hosts of that aggregate than this are down, counting '
+             'the host being forced down, its evacuation is withheld (as '
+             'with max_down_fraction, whatever the aggregate\'s size). '
+             'Empty to ignore it.'),
 ]
 
 CONDUCTOR_OPTS = [

@@ -139,7 +139,8 @@ def _force_down_locked(context, compute_host, fenced, reason, evacuate,
         _force_down_service(service, reason)
         return ForceDownResult(compute_host, task, created=False)
 
-    selection = evacuate or CONF.nova_ha.default_evacuate
+    selection = selection_mod.resolve(
+        compute_host.context, host, evacuate or CONF.nova_ha.default_evacuate)
     withheld = None
     if selection != fields.EvacuationSelection.NONE and not force:
         open_hosts = {failure.host for failure in
@@ -153,6 +154,9 @@ def _force_down_locked(context, compute_host, fenced, reason, evacuate,
     items = selection_mod.select(compute_host.context, host, selection,
                                  in_flight=in_flight)
     pending = any(item.status == _ITEM.PENDING for item in items)
+    if not pending:
+        # Nothing was to be evacuated: nothing withheld, no warning.
+        withheld = None
     if withheld:
         for item in items:
             if item.status == _ITEM.PENDING:

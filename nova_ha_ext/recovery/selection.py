@@ -2,15 +2,17 @@
 
 from nova.compute import vm_states
 from nova import objects
-from oslo_utils import strutils
+from oslo_log import log as logging
 
 import nova.conf
 
 from nova_ha_ext.objects import fields
 from nova_ha_ext.objects import instance_evacuation
+from nova_ha_ext.recovery import opt_in as _opt_in
 from nova_ha_ext.recovery import retry as retry_mod
 
 CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
 
 _ITEM = fields.InstanceEvacuationStatus
 # The states Nova's evacuate accepts; anything else would be refused by the
@@ -19,28 +21,15 @@ _EVACUABLE_VM_STATES = (vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR)
 _GROUP_POLICIES = ('anti-affinity',)
 
 
-def _true(value):
-    return strutils.bool_from_string(value, default=False)
-
-
-def is_tagged(instance):
+def is_tagged(instance, opt_in=None):
     """Whether ``instance`` opted in to automatic recovery.
 
-    Any of the conventions in use counts: the server tag, Masakari's
-    metadata key, fence_compute's flavor extra spec or image property.
+    Any of the conventions in use counts (:mod:`.opt_in`): the server tag,
+    Masakari's metadata key, fence_evacuate's flavor extra spec or image
+    tag, InstanceHA's image property or aggregate.
     """
-    opts = CONF.nova_ha
-    if opts.recovery_tag and opts.recovery_tag in (
-            tag.tag for tag in instance.tags):
-        return True
-    key = opts.ha_enabled_metadata_key
-    if key and _true(instance.metadata.get(key)):
-        return True
-    key = opts.evacuable_key
-    if key and (_true(instance.flavor.extra_specs.get(key)) or
-                _true(instance.system_metadata.get('image_' + key))):
-        return True
-    return False
+    opt_in = opt_in or _opt_in.OptIn(instance._context, instance.host)
+    return opt_in.is_tagged(instance)
 
 
 # NOTE: the owner of a server sets its metadata: any value must fit the
@@ -50,13 +39,27 @@ PRIORITY_MIN = -(2 ** 31)
 PRIORITY_MAX = 2 ** 31 - 1
 
 
-def priority(instance):
+def priority(instance, opt_in=None):
+    opt_in = opt_in or _opt_in.OptIn(instance._context, instance.host)
     try:
-        value = int(instance.metadata.get(
-            CONF.nova_ha.priority_metadata_key, 0))
+        value = int(opt_in.priority_value(instance) or 0)
     except (TypeError, ValueError, OverflowError):
         return 0
     return max(PRIORITY_MIN, min(PRIORITY_MAX, value))
+
+
+def resolve(context, host, selection):
+    """The selection a force-down records: ``tagged`` becomes ``all`` when
+    ``[nova_ha] evacuate_all_if_none_tagged`` is set and nothing in the
+    cell opted in (fence_evacuate's convention)."""
+    if (selection == fields.EvacuationSelection.TAGGED and
+            CONF.nova_ha.evacuate_all_if_none_tagged and
+            not _opt_in.OptIn(context, host).anything_tagged()):
+        LOG.info('Nothing opted in to recovery anywhere in the cell of %s: '
+                 'every instance is evacuated ([nova_ha] '
+                 'evacuate_all_if_none_tagged)', host)
+        return fields.EvacuationSelection.ALL_INSTANCES
+    return selection
 
 
 def skip_reason(instance):
@@ -130,23 +133,37 @@ def select(context, host, selection, in_flight=None):
     instances = objects.InstanceList.get_by_host(
         context, host,
         expected_attrs=['metadata', 'system_metadata', 'tags', 'flavor'])
+    opt_in = _opt_in.OptIn(context, host)
+    tagged = {instance.uuid for instance in instances
+              if opt_in.is_tagged(instance)}
     if selection == fields.EvacuationSelection.TAGGED:
-        instances = [inst for inst in instances if is_tagged(inst)]
+        instances = [inst for inst in instances if inst.uuid in tagged]
     groups = _anti_affinity_groups(context, instances)
     latest = _latest_evacuations(context, host, instances)
     items = []
     for instance in instances:
         reason = (unsafe_reason(instance, latest, in_flight or {}) or
-                  skip_reason(instance))
+                  skip_reason(instance) or _name_reason(opt_in, instance))
         items.append(instance_evacuation.InstanceEvacuation(
             context,
             instance_uuid=instance.uuid,
             status=_ITEM.SKIPPED if reason else _ITEM.PENDING,
             last_error=reason,
             source_host=host,
-            priority=priority(instance),
+            priority=priority(instance, opt_in),
             server_group_uuid=groups.get(instance.uuid),
             original_vm_state=instance.vm_state,
             attempts=0))
-    items.sort(key=lambda item: -item.priority)
+    # NOTE: higher priority first; within one priority the instances that
+    # opted in go first (Masakari's "all" evacuates HA_Enabled ones first).
+    items.sort(key=lambda item: (-item.priority,
+                                 item.instance_uuid not in tagged))
     return items
+
+
+def _name_reason(opt_in, instance):
+    pattern = opt_in.skip_by_name(instance)
+    if pattern is None:
+        return None
+    return ('its name %r holds %r of [nova_ha] skip_name_patterns'
+            % (instance.display_name, pattern))

@@ -10,12 +10,14 @@ evacuated until an operator says so (``force``).
 
 from nova import objects
 from nova import servicegroup
+from oslo_log import log as logging
 
 import nova.conf
 
 from nova_ha_ext.recovery import compute_hosts
 
 CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
 
 
 def check(compute_host, also_down=()):
@@ -46,8 +48,11 @@ def check(compute_host, also_down=()):
             context, compute_host.name):
         # NOTE: hosts of the aggregate in other cells are not judged: their
         # liveness is not read here (one cell at a time).
-        groups.append(('aggregate %s' % aggregate.name,
-                       set(aggregate.hosts) & cell_hosts))
+        hosts = set(aggregate.hosts) & cell_hosts
+        groups.append(('aggregate %s' % aggregate.name, hosts))
+        reason = _absolute_limit(aggregate, hosts & down)
+        if reason:
+            return reason
     for label, hosts in groups:
         if len(hosts) < CONF.nova_ha.storm_guard_min_hosts:
             continue
@@ -62,3 +67,24 @@ def check(compute_host, also_down=()):
                     % (len(hosts & down), len(hosts), label,
                        fraction * 100, limit * 100))
     return None
+
+
+def _absolute_limit(aggregate, down):
+    """InstanceHA's per-aggregate limit: more than N of its hosts down."""
+    key = CONF.nova_ha.max_failures_metadata_key
+    value = aggregate.metadata.get(key) if key else None
+    if value is None:
+        return None
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        LOG.warning('Aggregate %s: metadata %s=%r is not an integer; '
+                    'ignored', aggregate.name, key, value)
+        return None
+    if len(down) <= limit:
+        return None
+    return ('%d nova-compute hosts of aggregate %s are down, more than its '
+            '%s = %d: evacuation withheld as a possible false positive '
+            '(network partition, rack power loss). Check the hosts, then '
+            'repeat the call with "force": true to evacuate anyway.'
+            % (len(down), aggregate.name, key, limit))

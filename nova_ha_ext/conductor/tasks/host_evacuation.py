@@ -62,6 +62,8 @@ class HostEvacuationTask(base.TaskBase):
         self.compute_api = compute.API()
         #: instance uuid -> item, for the evacuations in flight.
         self.in_flight = {}
+        #: instances whose failed migration waits one poll for Nova's fault.
+        self._fault_waits = set()
         self._renewed_at = timeutils.utcnow()
 
     @property
@@ -380,7 +382,14 @@ class HostEvacuationTask(base.TaskBase):
             self._attempt_failed(item, retry_mod.placed_reason(migration),
                                  final=True)
             return
-        fault = _fault_message(self.cctxt, item.instance_uuid)
+        fault = _fault_message(self.cctxt, item.instance_uuid,
+                               item.started_at)
+        if not fault and item.instance_uuid not in self._fault_waits:
+            # NOTE: Nova writes the instance fault after the migration's
+            # status: give it one poll to appear.
+            self._fault_waits.add(item.instance_uuid)
+            return
+        self._fault_waits.discard(item.instance_uuid)
         self._attempt_failed(
             item, 'Nova reported the evacuation %s (migration %s)%s'
             % (migration.status, migration.uuid,
@@ -450,11 +459,18 @@ class HostEvacuationTask(base.TaskBase):
         return True
 
 
-def _fault_message(cctxt, instance_uuid):
-    """Nova's latest fault of the instance (e.g. "No valid host..."), or ''."""
+def _fault_message(cctxt, instance_uuid, since):
+    """Nova's latest fault of the instance (e.g. "No valid host...") if it
+    is not older than the attempt, or ''."""
     try:
         fault = objects.InstanceFault.get_latest_for_instance(
             cctxt, instance_uuid)
     except Exception:  # noqa: BLE001 -- a detail for the message only
         return ''
-    return fault.message if fault else ''
+    if fault is None or not fault.created_at:
+        return ''
+    # NOTE: to the second: MySQL's DATETIME keeps no fractions.
+    since = timeutils.normalize_time(since).replace(microsecond=0)
+    if timeutils.normalize_time(fault.created_at) < since:
+        return ''  # an earlier attempt's, or older still
+    return fault.message

@@ -8,6 +8,7 @@ from nova import test
 import nova.conf
 
 from nova_ha_ext import conf as ha_conf
+from nova_ha_ext.recovery import opt_in
 from nova_ha_ext.recovery import selection
 
 CONF = nova.conf.CONF
@@ -24,6 +25,33 @@ def _instance(tags=(), metadata=None, extra_specs=None, system_metadata=None,
         vm_state=vm_state, task_state=task_state)
 
 
+class _OptIn(opt_in.OptIn):
+    """The lookups answered from the instance itself (no database, no
+    Glance); the functional tier runs the real ones."""
+
+    def __init__(self, aggregate=False, image_tags=()):
+        super().__init__(None, 'host1')
+        self._aggregate = aggregate
+        self.image_tags = tuple(image_tags)
+
+    def flavor_specs(self, instance):
+        return instance.flavor.extra_specs
+
+    def image(self, instance):
+        return self.image_tags, {
+            key[len('image_'):]: value
+            for key, value in instance.system_metadata.items()
+            if key.startswith('image_')}
+
+
+def is_tagged(instance, **kwargs):
+    return selection.is_tagged(instance, _OptIn(**kwargs))
+
+
+def priority(instance):
+    return selection.priority(instance, _OptIn())
+
+
 class SelectionTest(test.NoDBTestCase):
 
     def setUp(self):
@@ -31,13 +59,13 @@ class SelectionTest(test.NoDBTestCase):
         ha_conf.register_opts(CONF)
 
     def test_each_convention_opts_in(self):
-        self.assertTrue(selection.is_tagged(
+        self.assertTrue(is_tagged(
             _instance(tags=['automatic-recovery'])))
-        self.assertTrue(selection.is_tagged(
+        self.assertTrue(is_tagged(
             _instance(metadata={'HA_Enabled': 'True'})))
-        self.assertTrue(selection.is_tagged(
+        self.assertTrue(is_tagged(
             _instance(extra_specs={'evacuable': 'true'})))
-        self.assertTrue(selection.is_tagged(
+        self.assertTrue(is_tagged(
             _instance(system_metadata={'image_evacuable': 'yes'})))
 
     def test_others_do_not(self):
@@ -47,17 +75,17 @@ class SelectionTest(test.NoDBTestCase):
                 _instance(metadata={'HA_Enabled': 'False'}),
                 _instance(extra_specs={'evacuable': 'false'}),
                 _instance(system_metadata={'image_evacuable': 'no'})):
-            self.assertFalse(selection.is_tagged(instance))
+            self.assertFalse(is_tagged(instance))
 
     def test_keys_are_configurable(self):
         self.flags(recovery_tag='ha', ha_enabled_metadata_key='',
                    evacuable_key='', group='nova_ha')
-        self.assertTrue(selection.is_tagged(_instance(tags=['ha'])))
-        self.assertFalse(selection.is_tagged(
+        self.assertTrue(is_tagged(_instance(tags=['ha'])))
+        self.assertFalse(is_tagged(
             _instance(tags=['automatic-recovery'])))
-        self.assertFalse(selection.is_tagged(
+        self.assertFalse(is_tagged(
             _instance(metadata={'HA_Enabled': 'True'})))
-        self.assertFalse(selection.is_tagged(
+        self.assertFalse(is_tagged(
             _instance(extra_specs={'evacuable': 'true'})))
 
     def test_skip_reasons(self):
@@ -73,8 +101,32 @@ class SelectionTest(test.NoDBTestCase):
                           task_state=task_states.RESIZE_MIGRATING)))
 
     def test_priority(self):
-        self.assertEqual(0, selection.priority(_instance()))
-        self.assertEqual(7, selection.priority(
+        self.assertEqual(0, priority(_instance()))
+        self.assertEqual(7, priority(
             _instance(metadata={'ha:priority': '7'})))
-        self.assertEqual(0, selection.priority(
+        self.assertEqual(0, priority(
             _instance(metadata={'ha:priority': 'high'})))
+
+
+    def test_image_tags_and_aggregates_opt_in(self):
+        self.assertTrue(is_tagged(_instance(), image_tags=['evacuable']))
+        self.assertTrue(is_tagged(_instance(), aggregate=True))
+        self.assertFalse(is_tagged(_instance(), image_tags=['web']))
+
+    def test_sources_can_be_switched_off(self):
+        self.flags(evacuable_sources=['aggregate'], group='nova_ha')
+        self.assertFalse(is_tagged(_instance(extra_specs={'evacuable': '1'})))
+        self.assertFalse(is_tagged(_instance(), image_tags=['evacuable']))
+        self.assertTrue(is_tagged(_instance(), aggregate=True))
+
+    def test_instanceha_priority_key(self):
+        self.assertEqual(5, priority(_instance(
+            metadata={'instanceha:restart_priority': '5'})))
+        self.assertEqual(3, priority(_instance(
+            extra_specs={'instanceha:restart_priority': '3'})))
+        # nova-ha-ext's own key wins.
+        self.assertEqual(9, priority(_instance(
+            metadata={'ha:priority': '9',
+                      'instanceha:restart_priority': '5'})))
+        self.assertEqual(selection.PRIORITY_MAX, priority(_instance(
+            metadata={'instanceha:restart_priority': str(2 ** 63)})))
