@@ -14,6 +14,7 @@ from nova import rpc
 from nova_ha_ext.conductor import manager as manager_mod
 from nova_ha_ext.conductor import rpcapi
 from nova_ha_ext.conductor import status_server
+from nova_ha_ext.recovery import host_return
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -76,6 +77,11 @@ class HAConductorService(oslo_service.ServiceBase):
                 self.manager.resume_tasks(context)
             except Exception:
                 LOG.exception('Looking for evacuations to resume failed')
+            if CONF.nova_ha.auto_force_up:
+                try:
+                    host_return.return_hosts(context)
+                except Exception:
+                    LOG.exception('Looking for hosts to put back failed')
             self._stop.wait(CONF.nova_ha.resume_interval)
 
     def stop(self, release_leases=True):

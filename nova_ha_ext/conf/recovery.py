@@ -122,6 +122,26 @@ API_OPTS = [
 ]
 
 CONDUCTOR_OPTS = [
+    cfg.BoolOpt(
+        'auto_force_up',
+        default=False,
+        help='Put a failed host back in service without an operator once '
+             'its recovery is over (nothing pending or in flight), its '
+             'nova-compute reports again and its evacuation migrations are '
+             'completed (InstanceHA\'s convention): the guarded force-up of '
+             'the API, re-enabling only what nova-ha-ext disabled, with an '
+             'ha.host.force_up notification saying why. Checked every '
+             'resume_interval. Off by default: many operators want to look '
+             'at a repaired host before it takes instances again.'),
+    cfg.BoolOpt(
+        'lock_servers',
+        default=True,
+        help='Lock each server (Nova\'s lock, with a reason naming '
+             'nova-ha-ext and the evacuation) for the time of its '
+             'evacuation, so that its owner cannot stop, rebuild or delete '
+             'it meanwhile, as Masakari and InstanceHA do; unlocked when the '
+             'attempt ends. A server someone else locked is left locked and '
+             'never unlocked by nova-ha-ext.'),
     cfg.IntOpt(
         'conductor_workers',
         min=1,

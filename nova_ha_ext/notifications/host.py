@@ -66,5 +66,11 @@ def notify_force_down(context, service, evacuation):
     _emit(context, 'force_down', service, evacuation)
 
 
-def notify_force_up(context, service):
-    _emit(context, 'force_up', service)
+def notify_force_up(context, service, failure=None, reason=None,
+                    source=base.SOURCE_API):
+    """The host was forced up. The automatic return names the host failure
+    it closed (``failure``) and says why (``reason``)."""
+    payload = HAHostPayload(service, failure)
+    payload.reason = reason
+    base.emit(context, HAHostNotification, 'ha.host', 'force_up', source,
+              payload)

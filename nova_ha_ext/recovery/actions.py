@@ -210,9 +210,12 @@ def _release_withheld(task):
     task.refresh_counts()
 
 
-def force_up(context, host):
+def force_up(context, host, failure_uuid=None, reason=None):
     """Put ``host`` back in service after its repair; close its failure.
 
+    :param failure_uuid: only if this host failure is still the open one
+        (the automatic return); otherwise nothing is done and None returned.
+    :param reason: why, for the failure's close and the notification.
     :raises ComputeHostNotFound, EvacuationInFlight, DoneEvacuationsRemain,
         ComputeNotReported, HostLockTimeout:
     """
@@ -221,6 +224,10 @@ def force_up(context, host):
         fault_points.hit('api.force_up.locked', host=host)
         service = compute_host.service = _fresh_service(compute_host)
         task = host_evacuation.HostEvacuation.get_open_by_host(context, host)
+        if failure_uuid is not None and (
+                task is None or task.uuid != failure_uuid or
+                not service.forced_down):
+            return None
         check_nothing_in_flight(context, host)
         check_no_done_evacuations(compute_host.context, host)
         check_compute_reported(service, task)
@@ -232,11 +239,16 @@ def force_up(context, host):
         service.save()
         if task is not None:
             _close(context, compute_host, task,
-                   'forced up by %s' % context.user_id)
-    LOG.info('Host %s forced up', host)
+                   reason or 'forced up by %s' % context.user_id)
+    LOG.info('Host %s forced up%s', host, ': %s' % reason if reason else '')
     if enabled:
         _sync_disabled_trait(compute_host.context, host)
-    host_notifications.notify_force_up(context, service)
+    if failure_uuid is None:
+        host_notifications.notify_force_up(context, service)
+    else:
+        host_notifications.notify_force_up(
+            context, service, task, reason,
+            source=host_notifications.base.SOURCE_HA_CONDUCTOR)
     return compute_host
 
 

@@ -21,6 +21,7 @@ from nova_ha_ext.objects import instance_evacuation
 from nova_ha_ext.recovery import actions
 from nova_ha_ext.recovery import compute_hosts
 from nova_ha_ext.recovery import retry as retry_mod
+from nova_ha_ext.recovery import server_lock
 from nova_ha_ext.recovery import stranded
 
 CONF = nova.conf.CONF
@@ -409,16 +410,20 @@ class HostEvacuationTask(base.TaskBase):
         self._settle(item, _ITEM.SUCCEEDED, None, dest_host=instance.host)
 
     def _settle(self, item, status, error, dest_host=None):
+        # NOTE: unlocked before the item's end is written: whoever sees the
+        # end sees the server given back.
+        server_lock.unlock(self.cctxt, self.compute_api, item)
         try:
             item_task.finish(item, status, error, dest_host=dest_host)
         except exception.InstanceEvacuationStateConflict:
             pass
-        self._settled(item)
+        self._settled(item, unlocked=True)
 
     def _attempt_failed(self, item, error, final=False):
         LOG.warning('Evacuation of instance %s, attempt %d of %d: %s',
                     item.instance_uuid, item.attempts,
                     CONF.nova_ha.max_attempts, error)
+        server_lock.unlock(self.cctxt, self.compute_api, item)
         try:
             if (final or item.attempts >= CONF.nova_ha.max_attempts or
                     self.draining):
@@ -433,11 +438,15 @@ class HostEvacuationTask(base.TaskBase):
                 item.save(expected={'status': _ITEM.EVACUATING})
         except exception.InstanceEvacuationStateConflict:
             pass
-        self._settled(item)
+        self._settled(item, unlocked=True)
 
-    def _settled(self, item):
+    def _settled(self, item, unlocked=False):
         if self.in_flight.pop(item.instance_uuid, None) is not None:
             self.worker.release_slot()
+        if not unlocked:
+            # The attempt is over (whatever its end): the owner gets the
+            # server back, until the next attempt locks it again.
+            server_lock.unlock(self.cctxt, self.compute_api, item)
 
     # -- end ---------------------------------------------------------------
 

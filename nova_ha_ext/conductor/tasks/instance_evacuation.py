@@ -17,6 +17,7 @@ from nova_ha_ext import exception
 from nova_ha_ext import fault_points
 from nova_ha_ext.objects import fields
 from nova_ha_ext.recovery import retry as retry_mod
+from nova_ha_ext.recovery import server_lock
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -126,6 +127,9 @@ class InstanceEvacuationTask(base.TaskBase):
                     '%s)' % (item.started_at.isoformat(), item.instance_uuid,
                              item.evacuation_uuid))
 
+        # NOTE: before the last re-checks, to keep the lock's writes out of
+        # the residual window.
+        server_lock.lock(self.context, self.compute_api, instance, item)
         # -- the last re-checks: from here to Nova's call is the residual
         # window (doc/recovery-state-machine.md), kept free of waits.
         started = time.monotonic()
