@@ -59,6 +59,25 @@ API_OPTS = [
         help='Which instances a force-down evacuates when the call does not '
              'say ("evacuate").'),
     cfg.StrOpt(
+        'track_nova_force_down',
+        default='off',
+        choices=[('off', "Nova's force-down is Nova's alone"),
+                 ('record', 'it opens a fenced host failure that evacuates '
+                            'nothing (fence_compute followed by '
+                            "fence_evacuate, whose evacuations are then "
+                            'tracked)'),
+                 ('evacuate', 'it opens a fenced host failure that '
+                              'evacuates per default_evacuate (fence_compute '
+                              'alone)')],
+        help="For stock fence agents: a force-down of a nova-compute host "
+             "through Nova's own os-services API, on a nova-api running "
+             "this extension's pipeline, is taken as fenced (fence_compute "
+             'forces a host down only once it is fenced) and opens a host '
+             'failure. Evacuations someone else started for the failed '
+             'host (fence_evacuate, nova evacuate) are followed to their '
+             'end, never started a second time. Repeats return the same '
+             'failure.'),
+    cfg.StrOpt(
         'recovery_tag',
         default='automatic-recovery',
         help='Server tag that opts an instance in to evacuation with '

@@ -5,6 +5,7 @@ still forced down by a fenced force-down) and, per instance, no earlier
 attempt that may still create a guest.
 """
 
+from nova.compute import task_states
 from nova.compute import vm_states
 from nova import exception as nova_exception
 from nova import objects
@@ -18,6 +19,10 @@ from nova_ha_ext.recovery import stranded
 _ITEM = fields.InstanceEvacuationStatus
 MIGRATION_FINAL = ('done', 'completed', 'failed', 'error')
 MIGRATION_FAILED = ('failed', 'error')
+#: The task states of an instance while Nova evacuates it.
+REBUILD_TASKS = (task_states.REBUILDING,
+                 task_states.REBUILD_BLOCK_DEVICE_MAPPING,
+                 task_states.REBUILD_SPAWNING)
 
 
 def unsafe_reason(cctxt, item, instance=None):

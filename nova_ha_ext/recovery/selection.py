@@ -143,7 +143,8 @@ def select(context, host, selection, in_flight=None):
     items = []
     for instance in instances:
         reason = (unsafe_reason(instance, latest, in_flight or {}) or
-                  skip_reason(instance) or _name_reason(opt_in, instance))
+                  (None if _evacuating(instance, latest) else
+                   skip_reason(instance)) or _name_reason(opt_in, instance))
         items.append(instance_evacuation.InstanceEvacuation(
             context,
             instance_uuid=instance.uuid,
@@ -159,6 +160,16 @@ def select(context, host, selection, in_flight=None):
     items.sort(key=lambda item: (-item.priority,
                                  item.instance_uuid not in tagged))
     return items
+
+
+def _evacuating(instance, latest):
+    """Whether someone else's evacuation of it is under way (e.g.
+    fence_evacuate's, after fence_compute): its item is then recorded
+    pending, and the worker follows that evacuation."""
+    migration = latest.get(instance.uuid)
+    return bool(instance.task_state in retry_mod.REBUILD_TASKS and
+                migration is not None and
+                migration.status not in retry_mod.MIGRATION_FINAL)
 
 
 def _name_reason(opt_in, instance):

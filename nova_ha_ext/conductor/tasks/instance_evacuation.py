@@ -99,6 +99,16 @@ class InstanceEvacuationTask(base.TaskBase):
             return False
         fault_points.hit('worker.item_loaded', worker_id=self.worker_id,
                          item=item, instance=instance)
+        if instance.task_state in retry_mod.REBUILD_TASKS:
+            # NOTE: an evacuation someone else started (fence_evacuate,
+            # nova evacuate; or an earlier attempt of ours) is followed to
+            # its end, never started a second time.
+            migration = find_migration(self.context, item.instance_uuid,
+                                       item.source_host)
+            if migration is not None and (
+                    migration.status not in retry_mod.MIGRATION_FINAL):
+                record_migration(item, migration)
+                return True
         if self.adopting or item.attempts > 1:
             # An attempt of a worker that died (or this one's earlier
             # attempt) may be under way: follow it, never start another.
