@@ -53,7 +53,8 @@ API_OPTS = [
         'default_evacuate',
         default='tagged',
         choices=[('tagged', 'instances opted in by tag, metadata, flavor '
-                            'extra spec or image property'),
+                            'extra spec, image tag or property, or '
+                            'aggregate'),
                  ('all', 'every instance of the host'),
                  ('none', 'no instance: the host is only forced down')],
         help='Which instances a force-down evacuates when the call does not '
@@ -90,9 +91,10 @@ API_OPTS = [
     cfg.StrOpt(
         'evacuable_key',
         default='evacuable',
-        help='Flavor extra spec or image property that opts an instance in '
-             'when true (the convention of Pacemaker\'s fence_compute). '
-             'Empty to ignore them.'),
+        help='Flavor extra spec, image property or aggregate metadata that '
+             'opts an instance in when true, or Glance image tag that opts '
+             'it in when present (the convention of fence_evacuate and '
+             'InstanceHA); see evacuable_sources. Empty to ignore them.'),
     cfg.ListOpt(
         'evacuable_sources',
         default=['flavor', 'image', 'aggregate'],
