@@ -677,6 +677,13 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
         self._count_faults()
         if all(w in self.dead for w in self.workers):
             self._do_start_worker(alone=True)
+        # NOTE: as Pacemaker does, every node still dead is fenced (again):
+        # one forced up through Nova's API while dead, say. Until then an
+        # evacuation Nova sent there may wait for its nova-compute; once it
+        # is fenced the recovery settles it (T12a). A repeat returns the
+        # open failure.
+        for host in sorted(self.fenced):
+            self._fence_once(host, 'tagged', False)
 
         def unfinished():
             return host_evacuation.HostEvacuationList.get_unfinished(
