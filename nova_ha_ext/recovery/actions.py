@@ -154,9 +154,6 @@ def _force_down_locked(context, compute_host, fenced, reason, evacuate,
     items = selection_mod.select(compute_host.context, host, selection,
                                  in_flight=in_flight)
     pending = any(item.status == _ITEM.PENDING for item in items)
-    if not pending:
-        # Nothing was to be evacuated: nothing withheld, no warning.
-        withheld = None
     if withheld:
         for item in items:
             if item.status == _ITEM.PENDING:

@@ -177,7 +177,10 @@ class NovaFailsLateTest(base.FaultTestBase):
         uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
         self.spawns.wait_entered(server['id'])
         self._wait_for_item(uuid, server['id'], ['evacuating'])
-        self._delete_server(server)
+        # NOTE: as the admin: the server is locked while it is evacuated,
+        # so its owner's delete is refused.
+        self.admin_api.delete_server(server['id'])
+        self._wait_until_deleted(server)
 
         # Long before evacuation_timeout (60 s), with Nova's rebuild still
         # held at the destination.

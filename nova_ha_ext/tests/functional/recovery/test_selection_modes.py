@@ -171,18 +171,3 @@ class StormGuardConventionsTest(base.RecoveryTestBase):
                       second['withheld_reason'])
         self.assertEqual('cancelled', second['status'])
         self.assertEqual('host2', self._host_of(servers['host2']))
-
-    def test_no_warning_when_nothing_was_to_be_evacuated(self):
-        # 2 of 5 hosts down is more than the default third, but host2 has
-        # no server to evacuate: nothing is withheld, nothing warned.
-        self._fence('host1')
-        self._force_down('host1', evacuate='none')
-        self._fence('host2')
-        evacuation = self._force_down('host2').body['host']['evacuation']
-        self.assertIsNone(evacuation['withheld_reason'])
-        self.assertEqual('completed', evacuation['status'])
-        # A host with something to evacuate is still withheld.
-        self._boot('vm3', 'host3', tags=[base.TAG])
-        self._fence('host3')
-        evacuation = self._force_down('host3').body['host']['evacuation']
-        self.assertIn('max_down_fraction', evacuation['withheld_reason'])
