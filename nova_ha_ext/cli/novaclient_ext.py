@@ -82,8 +82,11 @@ def _print_host(host, evacuation_keys=()):
     evacuation = host.get('evacuation') or {}
     for key in evacuation_keys:
         value = evacuation.get(key)
-        if key == 'withheld_reason' and value:
-            value = advice.for_cli(value, 'nova')
+        if key == 'withheld_reason':
+            # NOTE: only when instances were held back; the full record
+            # (ha-evacuation-show) has the guard's verdict in any case.
+            value = client.ha.withheld_warning(evacuation)
+            value = value and advice.for_cli(value, 'nova')
         row['evacuation_' + key] = value
     utils.print_dict(row)
 
@@ -132,13 +135,15 @@ def do_ha_force_down(ha, args):
     if not created:
         print('Evacuation %s of host %s is already active; no new one was '
               'started.' % (evacuation['uuid'], args.host))
-    elif evacuation.get('withheld_reason'):
+    elif client.ha.withheld_warning(evacuation):
         # NOTE: the table above has the reason, ending with what to do.
         print('Evacuation %s of host %s was withheld by the storm guard: '
               'nothing was evacuated (evacuation_withheld_reason says why).'
               % (evacuation['uuid'], args.host))
     elif evacuation['status'] in client.ha.FINAL_STATUSES:
-        # --evacuate none, or nothing on the host matched the selection.
+        # --evacuate none, or nothing on the host matched the selection
+        # (then the storm guard, had it judged a storm, held nothing
+        # back: no warning).
         print('Recorded evacuation %s of host %s: nothing to evacuate '
               '(selection: %s).' % (evacuation['uuid'], args.host,
                                     evacuation['selection']))

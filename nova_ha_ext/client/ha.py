@@ -15,6 +15,23 @@ STATUS_CHOICES = ('pending', 'running', 'completed', 'completed_with_errors',
 FINAL_STATUSES = ('completed', 'completed_with_errors', 'cancelled')
 
 
+def withheld_warning(evacuation):
+    """The storm guard's reason if it held instances back, else None.
+
+    The guard judges every fenced force-down, so that concurrent calls
+    count each other's hosts; a host with nothing to evacuate still gets
+    ``withheld_reason`` on its record, but nothing was held back, so there
+    is nothing to warn about (nor to release with ``force``). Such a
+    record ends ``completed``; one that held instances back, ``cancelled``
+    until ``force`` releases it.
+    """
+    if not evacuation or not evacuation.get('withheld_reason'):
+        return None
+    if evacuation.get('status') != 'cancelled':
+        return None
+    return evacuation['withheld_reason']
+
+
 class Client:
     """The /os-ha API of one Nova deployment.
 

@@ -108,11 +108,13 @@ def _off(ha, opts):
         print('Evacuation: %s %s (selection %s, %d instance(s))' % (
             evacuation['uuid'], evacuation['status'],
             evacuation['selection'], evacuation['counts']['total']))
-        if evacuation.get('withheld_reason'):
+        withheld = client.ha.withheld_warning(evacuation)
+        if withheld:
             # Fencing itself succeeded, so this is no failure for
             # Pacemaker; the operator decides (--force, or the CLIs).
+            # Nothing to evacuate, nothing held back: no warning.
             LOG.warning('Evacuation %s withheld: %s', evacuation['uuid'],
-                        evacuation['withheld_reason'])
+                        withheld)
     return codes.EC_OK
 
 

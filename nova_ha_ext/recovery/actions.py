@@ -132,7 +132,10 @@ def _force_down_locked(context, compute_host, fenced, reason, evacuate,
             # repeat completes it.
             _confirm_force_down(compute_host, task, reason)
             return ForceDownResult(compute_host, task, created=True)
-        if force and task.withheld_reason and not task.started_at:
+        # NOTE: a verdict on a host with nothing to evacuate held nothing
+        # back (the record is completed): "force" is then a plain repeat.
+        if (force and task.withheld_reason and not task.started_at and
+                task.status == _TASK.CANCELLED):
             _release_withheld(task)
             return ForceDownResult(compute_host, task, created=True)
         # A repeat (a fence agent retrying, a second cluster node).

@@ -18,11 +18,14 @@ def _host_fields(host, **extra):
     """A force-down/up answer as ``(columns, values)``.
 
     The host's evacuation is summed up in three fields (its uuid and
-    status, and why the storm guard held it back, if it did); ``openstack
+    status, and why the storm guard held its instances back, if it did;
+    nothing when there was nothing to evacuate); ``openstack
     ha evacuation show`` has the rest.
     """
     evacuation = host.get('evacuation') or {}
-    withheld = evacuation.get('withheld_reason')
+    # NOTE: the guard's verdict only when it held instances back
+    # (``openstack ha evacuation show`` has the record's in any case).
+    withheld = client.ha.withheld_warning(evacuation)
     names = _HOST_FIELDS + ('evacuation_uuid', 'evacuation_status',
                             'withheld_reason') + tuple(extra)
     values = tuple(host[name] for name in _HOST_FIELDS) + (

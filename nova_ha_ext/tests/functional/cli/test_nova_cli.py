@@ -114,6 +114,31 @@ class NovaCLITest(base.CLITestBase):
                            'Failed', 'Skipped', 'Cancelled', 'Remaining',
                            'Created at']], _rows(result.out))
 
+    def test_storm_guard_on_a_host_with_nothing_to_evacuate(self):
+        # 2 of 4 down is a storm, but host1 has no server: the guard's
+        # verdict stays on the record (it counted the host), yet the
+        # command warns of nothing, and --force is a plain repeat.
+        self._mark_host_down('host2')
+        self._fence('host1')
+        result = self.nova_ok('ha-force-down', 'host1', '--fenced')
+        props = _props(result.out)
+        self.assertEqual(('completed', '-'),
+                         (props['evacuation_status'],
+                          props['evacuation_withheld_reason']))
+        self.assertIn('nothing to evacuate (selection: tagged)', result.out)
+        for words in ('was withheld', 'storm guard', 'hosts are down',
+                      '--force'):
+            self.assertNotIn(words, result.out + result.err)
+        uuid = props['evacuation_uuid']
+        shown = _props(self.nova_ok('ha-evacuation-show', uuid).out)
+        self.assertIn('2 of the 4 nova-compute hosts',
+                      shown['withheld_reason'])
+
+        result = self.nova_ok('ha-force-down', 'host1', '--fenced', '--force')
+        self.assertIn('Evacuation %s of host host1 is already active' % uuid,
+                      result.out)
+        self.assertNotIn('hosts are down', result.out + result.err)
+
     def test_force_down_storm_guard_and_force_up(self):
         server = self._boot('db', 'host1', tags=[recovery_base.TAG])
         # With host2 already down, host1 makes 2 of 4: the storm guard

@@ -41,8 +41,10 @@ class FakeHA:
     """The client calls the actions make, with canned answers."""
 
     def __init__(self, forced_down=False, evacuation_uuid=None,
-                 error=None, finishes=True, withheld=None, created=True):
+                 error=None, finishes=True, withheld=None, created=True,
+                 total=2):
         self.forced_down = forced_down
+        self.total = total
         self.evacuation_uuid = evacuation_uuid
         self.error = error
         self.finishes = finishes
@@ -70,12 +72,18 @@ class FakeHA:
 
     def force_down(self, host, **kwargs):
         self._check('force_down', host, kwargs)
+        # As the API records it: withheld items make the task cancelled;
+        # with nothing to evacuate it is completed, verdict or not.
+        if not self.total:
+            status = 'completed'
+        else:
+            status = 'cancelled' if self.withheld else 'pending'
         return self.created, {
             'host': host, 'forced_down': True,
-            'evacuation': {'uuid': 'e-1', 'status': 'pending',
+            'evacuation': {'uuid': 'e-1', 'status': status,
                            'selection': kwargs['evacuate'],
                            'withheld_reason': self.withheld,
-                           'counts': {'total': 2}}}
+                           'counts': {'total': self.total}}}
 
     def force_up(self, host):
         self._check('force_up', host)
@@ -336,6 +344,16 @@ class ActionTest(testtools.TestCase):
         self.assertIn('already forced down', out)
         self.assertIn('WARNING: Evacuation e-1 withheld: 3 of 4 hosts down',
                       err)
+
+    def test_off_nothing_to_evacuate_is_no_storm_warning(self):
+        # The guard judged the host (its record says so), but it held
+        # nothing back: Pacemaker's log gets no storm warning.
+        code, out, err = self._run(
+            'off', FakeHA(withheld='3 of 4 hosts down', total=0))
+        self.assertEqual(codes.EC_OK, code)
+        self.assertIn('Evacuation: e-1 completed (selection tagged, '
+                      '0 instance(s))', out)
+        self.assertNotIn('withheld', err)
 
     def test_on_waits_then_forces_up(self):
         ha = FakeHA(forced_down=True, evacuation_uuid='e-1')
