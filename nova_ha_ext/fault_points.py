@@ -19,6 +19,9 @@ Points (keyword arguments passed to the hook in brackets):
     Nova accepted the evacuation; its migration is not yet recorded.
 ``worker.poll`` (worker_id, evacuation)
     each round of a task's loop, before it reads its items.
+``worker.before_requeue`` (worker_id, evacuation, item)
+    an attempt failed and will be retried, before the item goes back to
+    pending.
 ``worker.before_finish`` (worker_id, evacuation)
     the task has nothing left to do, before its closing write.
 ``api.force_down.locked`` (host)

@@ -309,25 +309,45 @@ def instance_evacuation_get(context, evacuation_uuid, instance_uuid):
 
 @api.writer
 def instance_evacuation_update(context, evacuation_uuid, instance_uuid,
-                               values, expected=None):
+                               values, expected=None, task_expected=None):
     """Update one item.
 
     :param expected: {column: value or list of values} the row must still
         hold, e.g. ``{'status': 'pending'}`` so that two workers never both
         start evacuating one instance.
+    :param task_expected: the same for the item's task, read under a lock
+        of the task row: a cancel or close (which update that row before
+        cancelling the pending items) cannot commit between the check and
+        this write, so an item is never put back to pending in a task that
+        no longer runs it.
     :raises InstanceEvacuationNotFound: the task has no such item.
     :raises InstanceEvacuationStateConflict: ``expected`` no longer holds.
     """
     session = context.session
     item = _get_item(session, evacuation_uuid, instance_uuid)
+    clauses = _expected_clauses(_Item, expected)
+    if task_expected:
+        task_holds = sa.select(_Task.id).where(
+            _Task.id == item.host_evacuation_id,
+            *_expected_clauses(_Task, task_expected))
+        # NOTE: the lock is for MySQL and PostgreSQL, where a cancel
+        # holding the row waits here or we wait for it; the same check in
+        # the UPDATE itself is for SQLite, where only one statement is
+        # atomic.
+        if session.execute(
+                task_holds.with_for_update()).scalar_one_or_none() is None:
+            raise exception.InstanceEvacuationStateConflict(
+                instance_uuid=instance_uuid, expected=task_expected)
+        clauses.append(task_holds.exists())
     statement = (
         sa.update(_Item)
-        .where(_Item.id == item.id, *_expected_clauses(_Item, expected))
+        .where(_Item.id == item.id, *clauses)
         .values(**_db_values(values))
         .execution_options(synchronize_session=False))
     if session.execute(statement).rowcount != 1:
         raise exception.InstanceEvacuationStateConflict(
-            instance_uuid=instance_uuid, expected=expected)
+            instance_uuid=instance_uuid,
+            expected=dict(expected or {}, task=task_expected))
     session.refresh(item)
     return item
 

@@ -19,7 +19,8 @@ class HostEvacuation(base.NovaObject):
     # Version 1.1: Added closed_at
     # Version 1.2: Added forced_down_at, closed_reason, generation;
     #              get_open_by_host, finish, cancel, retry, close
-    VERSION = '1.2'
+    # Version 1.3: InstanceEvacuationList 1.2
+    VERSION = '1.3'
 
     fields = {
         'id': fields.IntegerField(),

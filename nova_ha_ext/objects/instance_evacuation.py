@@ -16,7 +16,8 @@ _NOT_COLUMNS = ('evacuation_uuid',)
 class InstanceEvacuation(base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: Added call_window_ms
-    VERSION = '1.1'
+    # Version 1.2: save() takes task_expected
+    VERSION = '1.2'
 
     fields = {
         'id': fields.IntegerField(),
@@ -72,22 +73,24 @@ class InstanceEvacuation(base.NovaObject):
         return cls._from_db_object(context, cls(), db_item)
 
     @base.remotable
-    def save(self, expected=None):
+    def save(self, expected=None, task_expected=None):
         """Write the changed fields.
 
         :param expected: {field: value or list of values} the stored item
             must still hold, or InstanceEvacuationStateConflict is raised.
+        :param task_expected: the same for the item's host evacuation,
+            checked under a lock of its row.
         """
         updates = self.obj_get_changes()
         for key in ('id', 'evacuation_uuid', 'instance_uuid'):
             if key in updates:
                 raise nova_exception.ObjectActionError(
                     action='save', reason='%s cannot be changed' % key)
-        if not updates and not expected:
+        if not updates and not expected and not task_expected:
             return
         db_item = db.instance_evacuation_update(
             self._context, self.evacuation_uuid, self.instance_uuid,
-            updates, expected=expected)
+            updates, expected=expected, task_expected=task_expected)
         self._from_db_object(self._context, self, db_item)
 
 
@@ -95,7 +98,8 @@ class InstanceEvacuation(base.NovaObject):
 class InstanceEvacuationList(base.ObjectListBase, base.NovaObject):
     # Version 1.0: Initial version
     # Version 1.1: InstanceEvacuation 1.1
-    VERSION = '1.1'
+    # Version 1.2: InstanceEvacuation 1.2
+    VERSION = '1.2'
 
     fields = {
         'objects': fields.ListOfObjectsField('InstanceEvacuation'),

@@ -29,6 +29,9 @@ LOG = logging.getLogger(__name__)
 
 _TASK = fields.HostEvacuationStatus
 _ITEM = fields.InstanceEvacuationStatus
+# What a task must still hold for an item to go back to pending: neither
+# cancelled nor closed (the opposite of HostEvacuationTask.draining).
+_TASK_RUNS_ITEMS = {'status': list(_TASK.ACTIVE), 'closed_at': None}
 # Seconds an evacuation may stay unclaimed by any compute host before the
 # poller asks whether its destination was fenced (a healthy one claims it
 # within a second or two).
@@ -435,10 +438,31 @@ class HostEvacuationTask(base.TaskBase):
                 item.last_error = error
                 item.next_attempt_at = timeutils.utcnow() + \
                     datetime.timedelta(seconds=delay)
-                item.save(expected={'status': _ITEM.EVACUATING})
+                fault_points.hit('worker.before_requeue',
+                                 worker_id=self.worker_id,
+                                 evacuation=self.evacuation, item=item)
+                # NOTE: only while the task still runs it: a cancel or a
+                # close committed since self.draining was read cancels the
+                # pending items once, and an item put back after that would
+                # stay pending in a task nobody finishes (seed 2113).
+                item.save(expected={'status': _ITEM.EVACUATING},
+                          task_expected=_TASK_RUNS_ITEMS)
         except exception.InstanceEvacuationStateConflict:
-            pass
+            self._requeue_refused(item, error)
         self._settled(item, unlocked=True)
+
+    def _requeue_refused(self, item, error):
+        """The retry was not written: someone settled the item (nothing
+        to do), or the task stopped running it, which ends it failed."""
+        item = instance_evacuation.InstanceEvacuation.get(
+            self.context, item.evacuation_uuid, item.instance_uuid)
+        if item.status != _ITEM.EVACUATING:
+            return
+        try:
+            item_task.finish(item, _ITEM.FAILED, error)
+        except exception.InstanceEvacuationStateConflict:
+            return
+        notifications.notify_instance_error(self.context, item)
 
     def _settled(self, item, unlocked=False):
         if self.in_flight.pop(item.instance_uuid, None) is not None:

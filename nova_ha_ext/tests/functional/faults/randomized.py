@@ -187,6 +187,10 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
         # second os-stop answers 500 UnexpectedTaskStateError), which is
         # Nova's, not what this tier tests: they go one at a time.
         self._instance_lock = threading.Lock()
+        # NOTE: the same for two repairs of one host drawn together (seed
+        # 2157): both would restart its nova-compute at once, and Nova's
+        # restart helper patches module attributes it cannot share.
+        self._repair_lock = threading.Lock()
         super().setUp()
         # NOTE: Nova's harness formats every DEBUG record; INFO (what the
         # services log in production) keeps the runs affordable.
@@ -645,6 +649,10 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
 
     def _do_repair(self, host, alone):
         """The fenced host is back, power-cycled: its hypervisor is empty."""
+        with self._repair_lock:
+            self._repair(host)
+
+    def _repair(self, host):
         if (host not in self.fenced or host in self.plan.dead or
                 self._unsettled(host)):
             return
@@ -702,6 +710,9 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
                                        i['attempts']) for i in
                                       task['instances']], sorted(
                                           set(self.workers) - self.dead)))
+                for item in row.instances:
+                    if item.status in _UNSETTLED:
+                        self.log('  %s' % self._nova_view(item))
 
         def running():
             return [m for m in objects.MigrationList.get_by_filters(
@@ -716,6 +727,24 @@ class RandomizedFaultCase(invariant_checks.InvariantChecks,
                     migration.status))
         self.monitor.stop()
         self.log('quiet')
+
+    def _nova_view(self, item):
+        """What Nova holds on an unsettled item, to tell why it waits."""
+        try:
+            inst = objects.Instance.get_by_uuid(
+                self.ctxt.elevated(read_deleted='yes'), item.instance_uuid)
+            view = 'instance %s: host %s, vm_state %s, task_state %s' % (
+                item.instance_uuid[:8], inst.host, inst.vm_state,
+                inst.task_state)
+        except Exception as e:  # noqa: BLE001 - a diagnostic only
+            view = 'instance %s: %s' % (item.instance_uuid[:8], e)
+        migrations = objects.MigrationList.get_by_filters(
+            self.ctxt, {'instance_uuid': item.instance_uuid,
+                        'migration_type': 'evacuation'})
+        return '%s; item migration_id %s; migrations %s' % (
+            view, item.migration_id, [
+                (m.id, m.source_compute, m.dest_compute, m.status)
+                for m in migrations])
 
     def _count_faults(self):
         for probe in self.probes:

@@ -275,3 +275,44 @@ class DeadDestinationTest(base.FaultTestBase):
 
         self.assertIn(self._force_down('host2').status, (200, 202))
         self._reset_and_retry(server, uuid)
+
+
+class CancelBeforeRequeueTest(base.FaultTestBase):
+    """Seed 2113 of the randomized batch: an attempt failed, the worker
+    was about to put its item back to pending for a retry, and a cancel
+    (or a close) committed in between: the item went back to pending in a
+    task nobody ran any more, and the task never finished."""
+
+    def _end_notifications(self, uuid):
+        return [n for n in self._notifications('ha.evacuation.end')
+                if n['payload']['nova_object.data']['uuid'] == uuid]
+
+    def test_cancel_while_a_failed_attempt_is_requeued(self):
+        self.flags(max_attempts=3, retry_backoff=1, group='nova_ha')
+        server = self._boot('db', 'host1', tags=[base.TAG])
+        # Nowhere to go: Nova's scheduler fails the first attempt.
+        self._disable_others()
+        requeue = self.stall('worker.before_requeue')
+        self._fence('host1')
+        uuid = self._fence_call('host1').body['host']['evacuation']['uuid']
+        requeue.wait(base.WAIT)
+        self.assertEqual('evacuating',
+                         self._item(uuid, server['id'])['status'])
+
+        self.assertAnswer(self._evacuation_action(uuid, 'cancel'), 202)
+        requeue.release()
+        evacuation = self._wait_for_end(uuid, timeout=base.WAIT)
+        self.assertEqual('cancelled', evacuation['status'], evacuation)
+        item = evacuation['instances'][0]
+        self.assertEqual(('failed', 1), (item['status'], item['attempts']),
+                         'the failed attempt was put back to pending in a '
+                         'cancelled evacuation')
+        self.assertTrue(item['last_error'], item)
+        self.assertEqual(1, len(self._end_notifications(uuid)))
+
+        # Nothing starts it again: capacity back, the instance stays put.
+        self._disable_others(False)
+        time.sleep(2)
+        self.assertEqual(1, len(self._migrations(server['id'])))
+        self.assertEqual('host1', self._host_of(server))
+        self.assert_invariants()

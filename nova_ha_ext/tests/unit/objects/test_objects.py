@@ -22,16 +22,16 @@ objects.register_all()
 # VERSION, add a line to its version history and then update the value
 # here.
 EXPECTED_FINGERPRINTS = {
-    'HostEvacuation': '1.2-edfde07e300fd2de502506d9cbc44ee2',
+    'HostEvacuation': '1.3-edfde07e300fd2de502506d9cbc44ee2',
     'HostEvacuationList': '1.1-70c8ea3dcf51b4afbee24d4979b08568',
-    'InstanceEvacuation': '1.1-dc1951da117c13f25580ef5eb1ca725b',
-    'InstanceEvacuationList': '1.1-0fb2ce6969c710950cbbad42d68801ac',
+    'InstanceEvacuation': '1.2-a3bc8e0147a5f53fadf732882838f177',
+    'InstanceEvacuationList': '1.2-0fb2ce6969c710950cbbad42d68801ac',
 }
 
 # NOTE: versions of the objects held in ObjectFields: bumping a child
 # means bumping its parent too, so that old peers can be sent a backport.
 EXPECTED_DEPENDENCIES = {
-    'HostEvacuation': {'InstanceEvacuationList': '1.1'},
+    'HostEvacuation': {'InstanceEvacuationList': '1.2'},
 }
 
 
@@ -69,7 +69,7 @@ class TestObjectVersions(test.NoDBTestCase):
                          expected['HostEvacuation'])
         self.assertNotEqual(expected['HostEvacuation'],
                             actual['HostEvacuation'])
-        self.assertTrue(actual['HostEvacuation'].startswith('1.2-'))
+        self.assertTrue(actual['HostEvacuation'].startswith('1.3-'))
 
     def test_names_do_not_collide_with_nova(self):
         import nova.objects
@@ -134,7 +134,7 @@ class TestSerialization(test.NoDBTestCase):
     def test_newer_target_version_is_refused(self):
         self.assertRaises(ovo_exception.InvalidTargetVersion,
                           _task(self.ctxt).obj_to_primitive,
-                          target_version='1.3')
+                          target_version='1.4')
 
     def test_backport_to_1_0_drops_closed_at(self):
         task = _task(self.ctxt)
