@@ -197,14 +197,7 @@ class Cloud:
                 self.evacuation(uuid)))
 
     def ha_db(self, sql, *args):
-        conn = backends.mysql_connect(self.state, database=self.state.db_name(
-            'nova_ha'))
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql, args)
-                return cur.fetchall()
-        finally:
-            conn.close()
+        return backends.query(self.state, 'nova_ha', sql, *args)
 
     def restore(self, host):
         """The repaired host's return: nova-compute started again, its

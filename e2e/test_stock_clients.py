@@ -3,6 +3,7 @@ fence_evacuate (Debian's fence-agents), the way Pacemaker's NovaEvacuate
 runs them (options on stdin), against the extension's nova-api."""
 
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -11,22 +12,9 @@ from e2e import base
 FENCE_COMPUTE = '/usr/sbin/fence_compute'
 FENCE_EVACUATE = '/usr/sbin/fence_evacuate'
 
-# Pacemaker's attribute daemon as fence_compute and NovaEvacuate use it
-# (node attribute "evacuate"): -U sets, otherwise the query answers in
-# attrd_updater's name="..." host="..." value="..." format.
-ATTRD_UPDATER = """#!/bin/sh
-node=; value=
-while [ $# -gt 0 ]; do
-    case $1 in -N) node=$2; shift ;; -U) value=$2; shift ;; esac
-    shift
-done
-store="$(dirname "$0")/attr.$node"
-if [ -n "$value" ]; then
-    echo "$value" > "$store"
-elif [ -f "$store" ]; then
-    echo "name=\\"evacuate\\" host=\\"$node\\" value=\\"$(cat "$store")\\""
-fi
-"""
+# Pacemaker's attribute daemon as fence_compute and NovaEvacuate use it:
+# a stand-in shared with the recovery benchmark.
+ATTRD_UPDATER = os.path.join(base.REPO, 'tools', 'minicloud', 'attrd_updater')
 
 
 class StockFenceAgentsTest(base.TestCase):
@@ -40,8 +28,7 @@ class StockFenceAgentsTest(base.TestCase):
         self.bin_dir = tempfile.mkdtemp(prefix='e2e-attrd-')
         self.addCleanup(subprocess.run, ['rm', '-rf', self.bin_dir])
         path = os.path.join(self.bin_dir, 'attrd_updater')
-        with open(path, 'w') as f:
-            f.write(ATTRD_UPDATER)
+        shutil.copy(ATTRD_UPDATER, path)
         os.chmod(path, 0o700)
 
     def _attribute(self, host):

@@ -9,7 +9,12 @@ import statistics
 import sys
 import time
 
-# The goals the issue sets.
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+# The contenders of --cloud minicloud (benchmarks/recovery/contenders.py).
+_KEYS = ('nova-ha-ext', 'operator-loop', 'fence_compute', 'masakari',
+         'masakari-waits0', 'floor')
+# The goals the in-process mode prints.
 GOAL_ACCEPTED = 1.0
 GOAL_RATIO = 1.1
 
@@ -18,8 +23,15 @@ def _parse_args(argv):
     parser = argparse.ArgumentParser(
         prog='python -m benchmarks.recovery',
         description='Time the recovery of a failed host by nova-ha-ext '
-                    'against the operator loop of today, in two identical '
-                    'in-process clouds.')
+                    'against its peers: on freshly reset miniclouds of real '
+                    'services (--cloud minicloud, the default), or in two '
+                    'in-process clouds against the operator loop (--cloud '
+                    'inprocess).')
+    parser.add_argument('--cloud', choices=('minicloud', 'inprocess'),
+                        default='minicloud',
+                        help='real services in their own processes '
+                             '(tools/minicloud.sh) or Nova in this process '
+                             '(default minicloud)')
     parser.add_argument('--computes', type=int, default=10, metavar='N',
                         help='fake compute hosts, the failed one included '
                              '(default 10)')
@@ -30,36 +42,67 @@ def _parse_args(argv):
                         metavar='S',
                         help='seconds each fake spawn takes during the '
                              'recovery (default 0.5)')
-    parser.add_argument('--repeat', type=int, default=1, metavar='N',
+    parser.add_argument('--timeout', type=int, default=900, metavar='S',
+                        help='give up a boot or a recovery after S seconds '
+                             '(default 900)')
+    mc = parser.add_argument_group('--cloud minicloud')
+    mc.add_argument('--tools', default=','.join(_KEYS), metavar='LIST',
+                    help='contenders, comma-separated, in this order '
+                         '(default: %s)' % ','.join(_KEYS))
+    mc.add_argument('--floor-callers', type=int, default=4, metavar='P',
+                    help='parallel callers of the floor (default 4: more '
+                         'only queue behind the 2 nova-api workers)')
+    mc.add_argument('--operator-poll', type=float, default=1.0,
+                    metavar='S',
+                    help='seconds between the operator loop\'s and the '
+                         'floor\'s polls of the servers API (default 1)')
+    mc.add_argument('--run-dir', metavar='DIR',
+                    default=os.path.join(_REPO, '.minicloud-bench'),
+                    help='run dir of the clouds (default .minicloud-bench)')
+    mc.add_argument('--json', action='store_true',
+                    help='print the figures as one JSON object instead of '
+                         'the table')
+    mc.add_argument('--plot', metavar='FILE.png',
+                    help='write instances confirmed over time, one line '
+                         'per contender')
+    inproc = parser.add_argument_group('--cloud inprocess')
+    inproc.add_argument('--repeat', type=int, default=1, metavar='N',
                         help='recover N times each way, alternating which '
                              'goes first; medians are shown (default 1)')
-    parser.add_argument('--max-parallel', type=int, metavar='N',
+    inproc.add_argument('--max-parallel', type=int, metavar='N',
                         help='[nova_ha] max_parallel (default: the '
                              "option's default)")
-    parser.add_argument('--max-parallel-per-worker', type=int, metavar='N',
+    inproc.add_argument('--max-parallel-per-worker', type=int, metavar='N',
                         help='[nova_ha] max_parallel_per_worker (default: '
                              "the option's default)")
-    parser.add_argument('--poll-interval', type=float, metavar='S',
+    inproc.add_argument('--poll-interval', type=float, metavar='S',
                         help='[nova_ha] poll_interval, also the operator '
                              "loop's poll interval (default: the option's "
                              'default)')
-    parser.add_argument('--full-resource-tracker', action='store_true',
+    inproc.add_argument('--full-resource-tracker', action='store_true',
                         help="keep Nova's per-claim re-read of every "
                              'allocation of the destination host (skipped '
                              'by default: see cloud._skip_allocation_rereads'
                              '); several times slower')
-    parser.add_argument('--timeout', type=int, default=600, metavar='S',
-                        help='give up a boot or a recovery after S seconds '
-                             '(default 600)')
     args = parser.parse_args(argv)
     if args.computes < 2:
         parser.error('--computes must be at least 2: one fails, the others '
                      'take its servers')
-    for name in ('servers', 'repeat', 'timeout'):
+    for name in ('servers', 'repeat', 'timeout', 'floor_callers'):
         if getattr(args, name) < 1:
-            parser.error('--%s must be at least 1' % name)
+            parser.error('--%s must be at least 1' % name.replace('_', '-'))
     if args.spawn_delay < 0:
         parser.error('--spawn-delay cannot be negative')
+    if args.operator_poll <= 0:
+        parser.error('--operator-poll must be positive')
+    args.tools = [t.strip() for t in args.tools.split(',') if t.strip()]
+    unknown = [t for t in args.tools if t not in _KEYS]
+    if unknown or not args.tools:
+        parser.error('--tools: unknown %s; choose from %s' % (
+            ', '.join(unknown) or '(none given)', ', '.join(_KEYS)))
+    if args.cloud == 'inprocess' and (args.json or args.plot):
+        parser.error('--json and --plot need --cloud minicloud')
+    args.run_dir = os.path.abspath(args.run_dir)
     return args
 
 
@@ -171,8 +214,41 @@ def table(settings, ext_runs, op_runs):
     return '\n'.join([times.get_string(), config.get_string()] + notes)
 
 
+def _minicloud(args, out, progress):
+    # The minicloud package lives in tools/, as for the e2e tier.
+    sys.path.insert(0, os.path.join(_REPO, 'tools'))
+    from benchmarks.recovery import minicloud_run
+    from benchmarks.recovery import report
+
+    started = time.monotonic()
+    try:
+        results = minicloud_run.run(args, progress)
+    except minicloud_run.BenchmarkError as error:
+        progress('benchmark: %s' % error)
+        return 1
+    rows = (('computes (1 failed)', args.computes),
+            ('servers on the failed host', args.servers),
+            ('fake spawn delay during the recovery (s)', args.spawn_delay),
+            ('floor: parallel callers', args.floor_callers),
+            ('operator loop / floor: poll interval (s)', args.operator_poll),
+            ('CPU cores of this machine', os.cpu_count()),
+            ('wall time of the whole benchmark (s)',
+             round(time.monotonic() - started)))
+    out.write((report.document(results, rows) if args.json
+               else report.table(results, rows)) + '\n')
+    if args.plot:
+        report.plot(results, args.plot, '%d servers of a failed host, %d '
+                    'computes, spawn %.1f s' % (args.servers, args.computes,
+                                                args.spawn_delay))
+        progress('plot written to %s' % args.plot)
+    return 0 if all(r['ok'] for r in results) else 2
+
+
 def main(argv=None, out=sys.stdout, err=sys.stderr):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
+    if args.cloud == 'minicloud':
+        return _minicloud(args, out, lambda line: (
+            err.write(line + '\n'), err.flush()))
     # Native threads, as Nova is moving to and as the simulator runs; must
     # be set before Nova is imported.
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')

@@ -2,6 +2,7 @@
 
 import threading
 
+import futurist
 from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_utils import timeutils
@@ -10,6 +11,7 @@ from oslo_utils import uuidutils
 import nova.conf
 from nova import context as nova_context
 from nova import thread_pool_factory
+from nova import utils as nova_utils
 
 from nova_ha_ext.conductor import rpcapi
 from nova_ha_ext.conductor import service_auth
@@ -37,6 +39,7 @@ class HAConductorManager:
         self._lock = threading.Lock()
         self._running = {}
         self._slots = 0
+        self._dispatch_executor = None
 
     # -- worker-wide cap on evacuations in flight ---------------------------
 
@@ -51,6 +54,21 @@ class HAConductorManager:
     def release_slot(self):
         with self._lock:
             self._slots = max(0, self._slots - 1)
+
+    def dispatch_executor(self):
+        """The worker's own pool for the parallel starts of evacuations
+        (``dispatch_threads`` per task): its own, not Nova's default pool
+        the tasks themselves run on, so that tasks waiting on their starts
+        can never hold every thread those starts need."""
+        with self._lock:
+            if self._dispatch_executor is None:
+                size = CONF.nova_ha.dispatch_threads * 4
+                # NOTE: green threads under eventlet, as Nova's own pools.
+                self._dispatch_executor = (
+                    futurist.ThreadPoolExecutor(size)
+                    if nova_utils.concurrency_mode_threading()
+                    else futurist.GreenThreadPoolExecutor(size))
+            return self._dispatch_executor
 
     # -- RPC ---------------------------------------------------------------
 
@@ -159,3 +177,9 @@ class HAConductorManager:
                         task.save(expected={'lease_owner': self.worker_id})
                     except Exception:
                         LOG.debug('Lease of %s already taken over', uuid)
+        with self._lock:
+            executor, self._dispatch_executor = self._dispatch_executor, None
+        if executor is not None:
+            # Idle once the tasks ended; a task that did not end in time
+            # keeps the threads it runs on.
+            executor.shutdown(wait=False)

@@ -176,10 +176,26 @@ CONDUCTOR_OPTS = [
         help='RPC topic the HA conductor workers listen on.'),
     cfg.IntOpt(
         'max_parallel',
-        default=50,
+        default=200,
         min=1,
         help='Largest number of evacuations of one host in flight at a '
-             'time (accepted by Nova and not yet confirmed).'),
+             'time (accepted by Nova and not yet confirmed). The default '
+             'takes a full host at once: Nova queues the rebuilds in its '
+             'conductor and scheduler, and a lower cap only delays the '
+             'last instances (benchmarks/recovery). Lower it to spread a '
+             'host\'s recovery over time on a cloud whose scheduler or '
+             'computes cannot take that burst.'),
+    cfg.IntOpt(
+        'dispatch_threads',
+        default=4,
+        min=1,
+        help='Threads of one host evacuation that start evacuations at '
+             'the same time (each: lock the server, last re-checks, Nova\'s '
+             'evacuate). Nova\'s evacuate mostly waits on its databases '
+             'and message bus, so a few threads take a host\'s instances '
+             'several times faster than one; the limits, the one-at-a-time '
+             'rule of anti-affinity groups and every re-check before each '
+             'call are the same. 1 starts them one after the other.'),
     cfg.IntOpt(
         'max_parallel_per_worker',
         default=200,

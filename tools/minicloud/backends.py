@@ -25,6 +25,17 @@ def mysql_connect(state, **kwargs):
                            connect_timeout=5, autocommit=True, **kwargs)
 
 
+def query(state, name, sql, *args):
+    """Rows of one statement on the run's database ``name`` (e.g. nova)."""
+    conn = mysql_connect(state, database=state.db_name(name))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
 def _mariadb_cmd(state):
     data = state.path_of('mariadb')
     return ['/usr/sbin/mariadbd', '--no-defaults',

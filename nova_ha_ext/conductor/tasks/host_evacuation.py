@@ -1,6 +1,7 @@
 """Running one host evacuation: dispatch, confirm, retry, finish."""
 
 import datetime
+import threading
 
 from nova.compute import api as compute
 from nova.conductor.tasks import base
@@ -38,6 +39,17 @@ _TASK_RUNS_ITEMS = {'status': list(_TASK.ACTIVE), 'closed_at': None}
 _UNCLAIMED_GRACE = 2.0
 
 
+class _NoLock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+_NO_LOCK = _NoLock()
+
+
 class LeaseLostError(Exception):
     """Another worker owns the task now; this one must stop touching it."""
 
@@ -69,6 +81,8 @@ class HostEvacuationTask(base.TaskBase):
         #: instances whose failed migration waits one poll for Nova's fault.
         self._fault_waits = set()
         self._renewed_at = timeutils.utcnow()
+        #: What stopped a dispatch thread of this task, if one stopped.
+        self._aborted = None
 
     @property
     def worker_id(self):
@@ -116,6 +130,10 @@ class HostEvacuationTask(base.TaskBase):
 
     def guard(self):
         """The last re-checks before an evacuate call (fresh reads)."""
+        if self._aborted is not None:
+            # Another dispatch thread of this task died (a crash, a lost
+            # lease): as in a process that died, no call after it.
+            raise self._aborted
         self._renew_lease(force=True)
         if self.draining:
             raise FailureClosedError(
@@ -212,29 +230,46 @@ class HostEvacuationTask(base.TaskBase):
     def _dispatch(self, items):
         # NOTE: aware, as the objects' datetimes are.
         now = timeutils.utcnow(with_timezone=True)
-        limit = CONF.nova_ha.max_parallel
+        ready = [item for item in items if item.status == _ITEM.PENDING and
+                 not (item.next_attempt_at and item.next_attempt_at > now)]
+        if not ready:
+            return
         busy_groups = {item.server_group_uuid
                        for item in self.in_flight.values()
                        if item.server_group_uuid}
-        for item in items:
-            if len(self.in_flight) >= limit or self.draining:
-                return
-            if item.status != _ITEM.PENDING:
-                continue
-            if item.next_attempt_at and item.next_attempt_at > now:
-                continue
+        threads = min(CONF.nova_ha.dispatch_threads, len(ready))
+        if threads <= 1:
+            for item in ready:
+                if not self._claim_and_start(item, busy_groups):
+                    return
+            return
+        dispatcher = _ParallelDispatch(self, ready, busy_groups)
+        dispatcher.run(self.worker.dispatch_executor(), threads)
+
+    def _claim_and_start(self, item, busy_groups, claim_lock=None):
+        """Claim ``item`` and start its attempt; False when dispatching
+        must stop (the limits are reached, or the task is draining).
+
+        With several dispatch threads, ``claim_lock`` makes the checks and
+        the claim one step, so the limits and the one-per-group rule hold
+        exactly as with one; the attempts themselves run in parallel.
+        """
+        with claim_lock or _NO_LOCK:
+            if (len(self.in_flight) >= CONF.nova_ha.max_parallel or
+                    self.draining):
+                return False
             # NOTE: members of one anti-affinity group go one at a time:
             # two evacuated together could be scheduled to one host before
             # either is there, and the later would fail Nova's late group
             # check on the compute host.
             if item.server_group_uuid in busy_groups:
-                continue
+                return True
             # NOTE: the lease is renewed (a compare-and-swap) before each
             # claim, so a worker that stalled past its lease stops here
             # rather than moving an item it no longer owns.
             self._renew_lease(force=True)
             if not self.worker.take_slot():
-                return
+                return False
             item.status = _ITEM.EVACUATING
             item.attempts += 1
             item.started_at = timeutils.utcnow()
@@ -245,11 +280,12 @@ class HostEvacuationTask(base.TaskBase):
             except exception.InstanceEvacuationStateConflict:
                 # Cancelled (or taken) meanwhile.
                 self.worker.release_slot()
-                continue
+                return True
             self.in_flight[item.instance_uuid] = item
             if item.server_group_uuid:
                 busy_groups.add(item.server_group_uuid)
-            self._start(item)
+        self._start(item)
+        return True
 
     def _start(self, item, adopting=False):
         try:
@@ -507,3 +543,53 @@ def _fault_message(cctxt, instance_uuid, since):
     if timeutils.normalize_time(fault.created_at) < since:
         return ''  # an earlier attempt's, or older still
     return fault.message
+
+
+class _ParallelDispatch:
+    """Start the ready items of one task with several threads.
+
+    Each thread takes the next ready item, claims it under the claim lock
+    (limits, anti-affinity, lease renewal, the item's compare-and-swap:
+    the same checks as the serial loop, one claim at a time) and runs its
+    attempt -- lock, last re-checks, Nova's evacuate -- outside the lock,
+    in parallel with the others: Nova's evacuate is mostly waits on its
+    databases and message bus. The first thread to die (a lost lease, a
+    crash) stops the rest before their next call to Nova, and its
+    exception is raised in the task's own thread once all have ended.
+    """
+
+    def __init__(self, task, ready, busy_groups):
+        self.task = task
+        self.ready = iter(ready)
+        self.busy_groups = busy_groups
+        self.claim_lock = threading.Lock()
+        self.stop = False
+
+    def _next(self):
+        with self.claim_lock:
+            if self.stop or self.task._aborted is not None:
+                return None
+            return next(self.ready, None)
+
+    def _work(self):
+        while True:
+            item = self._next()
+            if item is None:
+                return
+            try:
+                if not self.task._claim_and_start(item, self.busy_groups,
+                                                  self.claim_lock):
+                    self.stop = True
+                    return
+            except BaseException as error:  # noqa: B036 -- re-raised below
+                with self.claim_lock:
+                    if self.task._aborted is None:
+                        self.task._aborted = error
+                return
+
+    def run(self, executor, threads):
+        futures = [executor.submit(self._work) for _ in range(threads)]
+        for future in futures:
+            future.result()
+        if self.task._aborted is not None:
+            raise self.task._aborted

@@ -54,6 +54,10 @@ class Plan:
             'max_parallel': rng.choice((1, 2, 50)),
             'max_attempts': rng.choice((1, 2, 3)),
             'retry_backoff': rng.choice((0, 0.3)),
+            # NOTE: from a generator of its own, so that every seed kept as
+            # a regression test still tells the story it was kept for.
+            'dispatch_threads': random.Random(
+                'dispatch-%d' % seed).choice((1, 2, 4)),
         }
         self.workers = rng.choice((2, 2, 3))
         grouped = rng.random() < 0.4
