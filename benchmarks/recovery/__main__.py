@@ -52,10 +52,12 @@ def _parse_args(argv):
     mc.add_argument('--floor-callers', type=int, default=4, metavar='P',
                     help='parallel callers of the floor (default 4: more '
                          'only queue behind the 2 nova-api workers)')
-    mc.add_argument('--operator-poll', type=float, default=1.0,
+    mc.add_argument('--operator-poll', type=float, default=5.0,
                     metavar='S',
                     help='seconds between the operator loop\'s and the '
-                         'floor\'s polls of the servers API (default 1)')
+                         'floor\'s polls of the servers API (default 5, '
+                         'as an operator\'s watch; the times shown are the '
+                         'observer\'s, not the poll\'s)')
     mc.add_argument('--run-dir', metavar='DIR',
                     default=os.path.join(_REPO, '.minicloud-bench'),
                     help='run dir of the clouds (default .minicloud-bench)')

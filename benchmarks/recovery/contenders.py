@@ -237,8 +237,10 @@ class Masakari(Contender):
         return {'calls_returned': time.time()}
 
     def poll(self, ctx, result):
+        from benchmarks.recovery import masakari
         status = self.service.notification(self.uuid)['status']
-        if status in ('finished', 'error', 'failed', 'ignored'):
+        # NOTE: not 'error': Masakari's periodic task retries it.
+        if status in masakari.FINAL:
             result['notes'].append('notification %s' % status)
             return True
         return False

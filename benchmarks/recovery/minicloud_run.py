@@ -206,8 +206,9 @@ def _figures(ctx, contender, observer, result, problems, counts,
         'cpu_own_s': round(result.get('command_cpu', 0) + own_services, 1),
         'cpu_cloud_s': round(cloud_cpu - own_services, 1),
         'wall_s': round(end - ctx.t0, 1),
-        'curve': [(round(t - ctx.t0, 2), confirmed)
-                  for t, _accepted, confirmed in observer.samples],
+        # [seconds since t0, evacuations accepted, instances confirmed]
+        'curve': [(round(t - ctx.t0, 2), accepted, confirmed)
+                  for t, accepted, confirmed in observer.samples],
         'problems': problems,
         'notes': result['notes'],
         'ok': not problems and len(observer.confirmed) == n,
@@ -219,7 +220,8 @@ def run(options, progress):
     chosen = contenders.all_contenders(options)
     if any(c.key.startswith('masakari') for c in chosen):
         from benchmarks.recovery import masakari
-        masakari.install()
+        with _quiet():
+            masakari.install()
     results = []
     for index, contender in enumerate(chosen):
         progress('[%d/%d] %s: fresh cloud, %d servers on the failed host'

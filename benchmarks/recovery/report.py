@@ -105,8 +105,8 @@ def plot(results, path, title):
     for r in results:
         if not r['curve']:
             continue
-        times = [0.0] + [t for t, _n in r['curve']]
-        counts = [0] + [n for _t, n in r['curve']]
+        times = [0.0] + [t for t, _accepted, _n in r['curve']]
+        counts = [0] + [n for _t, _accepted, n in r['curve']]
         ax.step(times, counts, where='post', label='%s (%s s)' % (
             r['label'], _cell(r['confirmed_s'])))
     ax.set_xlabel('seconds since the fence call (or notification)')
