@@ -261,21 +261,28 @@ def recovery(meter, args, figures):
         # through nova-conductor's RPC in production); then the storm
         # guard's read of a cell of --services more compute services.
         counts, meter.counts = meter.counts, collections.Counter()
-        calls = [('heartbeat', lambda: cloud._report_state('compute2')),
-                 ('resource_tracker', lambda: cloud.computes['compute2']
+        frames = meter.frames
+        meter.frames = collections.defaultdict(list)
+        calls = [('heartbeat', 'heartbeat',
+                  lambda: cloud._report_state('compute2')),
+                 ('resource_tracker', 'resource_tracker',
+                  lambda: cloud.computes['compute2']
                   .manager.update_available_resource(cloud.ctxt))]
         if args.services:
             host = _synthetic_services(cloud, args.services)
             calls += [('storm_guard_%d_services' % (
-                args.services + args.computes),
+                args.services + args.computes), 'setup.storm_guard',
                 lambda: storm_guard.check(host))] * 3
         meter.on = True
-        for phase, call in calls:
-            with meter.frame(phase):
+        for name, phase, call in calls:
+            with meter.frame(name, phase):
                 call()
-            figures['one_' + phase] = meter.per((phase,), len(
-                meter.frames[phase]))
+        for name, phase, _call in calls:
+            figures['one_' + name] = meter.per((phase,), len(
+                meter.frames[name]))
         meter.on, meter.counts = False, counts
+        frames.update((name, meter.frames[name]) for name, _p, _c in calls)
+        meter.frames = frames
     return costs
 
 

@@ -239,7 +239,7 @@ GUNICORN = {
     'keystone': ('keystone.wsgi.api', 'keystone', 'api', True),
     'glance': ('glance.wsgi.api', 'glance', 1, True),
     'neutron': ('neutron.wsgi.api', 'neutron', 1, True),
-    'placement': ('placement.wsgi.api', 'placement', 1, False),
+    'placement': ('placement.wsgi.api', 'placement', 'placement', False),
     'nova-api': ('nova.wsgi.osapi_compute', 'nova_api', 'api', False),
 }
 
@@ -252,6 +252,8 @@ def write_gunicorn(state, settings):
     for name, (app, port, workers, _cloud) in GUNICORN.items():
         if workers == 'api':
             workers = settings.api_workers
+        elif workers == 'placement':
+            workers = settings.placement_workers
         cwd = etc(state, 'gunicorn', name)
         os.makedirs(cwd, exist_ok=True)
         with open(os.path.join(cwd, 'gunicorn.conf.py'), 'w') as f:
@@ -262,6 +264,11 @@ def write_gunicorn(state, settings):
                 # Nova's API waits on Placement, Neutron and Glance.
                 'timeout = 120',
                 'graceful_timeout = 5',
+                # Nova asks Neutron for the ports of every server of a
+                # listing in one URL (device_id=... per server): beyond
+                # ~80 servers that exceeds gunicorn's default 4094-byte
+                # request line and nova-api answers 500.
+                'limit_request_line = 0',
                 'proc_name = %r' % ('mc-' + name),
                 '']))
 

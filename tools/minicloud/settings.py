@@ -54,6 +54,7 @@ class Settings:
         self.racks = _int('MINICLOUD_RACKS', min(self.computes, 3))
         self.ha_conductors = _int('MINICLOUD_HA_CONDUCTORS', 2)
         self.api_workers = _int('MINICLOUD_API_WORKERS', 2)
+        self.placement_workers = _int('MINICLOUD_PLACEMENT_WORKERS', 1)
         self.private_db = _flag('MINICLOUD_PRIVATE_DB')
         self.private_mq = _flag('MINICLOUD_PRIVATE_MQ')
         self.ha_db = os.environ.get('MINICLOUD_HA_DB') or 'mysql'
