@@ -173,8 +173,9 @@ def recover(options, contender, progress):
         end = time.time()
         observer.stop()
         cpu_after = observe.services_cpu(state)
-        problems, counts = observe.verify(ctx.api, state, settings, host,
-                                          ctx.uuids)
+        problems, counts, destinations = observe.verify(
+            ctx.api, state, settings, host, ctx.uuids)
+        result['destinations'] = destinations
         if observer.error:
             problems.append(observer.error)
         return _figures(ctx, contender, observer, result, problems, counts,
@@ -212,6 +213,7 @@ def _figures(ctx, contender, observer, result, problems, counts,
         # [seconds since t0, evacuations accepted, instances confirmed]
         'curve': [(round(t - ctx.t0, 2), accepted, confirmed)
                   for t, accepted, confirmed in observer.samples],
+        'destinations': result.get('destinations', {}),
         'problems': problems,
         'notes': result['notes'],
         'ok': not problems and len(observer.confirmed) == n,

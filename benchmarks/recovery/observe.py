@@ -158,4 +158,12 @@ def verify(api, state, settings, host, uuids):
                 len(items), what, ', '.join(items[:3]),
                 ' ...' if len(items) > 3 else ''))
     counts = [len(per_instance.get(uuid, [])) for uuid in uuids]
-    return problems, counts
+    # Where the scheduler put them: a burst of evacuations scheduled at
+    # once can pile onto one host, whose nova-compute then rebuilds them
+    # all together (see the README).
+    destinations = {}
+    for uuid in uuids:
+        dest = servers.get(uuid, {}).get('OS-EXT-SRV-ATTR:host')
+        if dest not in (None, host):
+            destinations[dest] = destinations.get(dest, 0) + 1
+    return problems, counts, destinations

@@ -78,6 +78,9 @@ def table(results, settings_rows):
              config.get_string()]
     for r in results:
         lines.append('%s = %s' % (r['key'], r['label']))
+        if r.get('destinations'):
+            lines.append('  destinations: ' + ', '.join(
+                '%s %d' % item for item in sorted(r['destinations'].items())))
         for text in r['problems']:
             lines.append('  PROBLEM: ' + text)
         for text in r['notes']:
