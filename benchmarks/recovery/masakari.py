@@ -29,6 +29,7 @@ if os.path.join(REPO, 'tools') not in sys.path:
 
 from minicloud import backends  # noqa: E402
 from minicloud import bootstrap  # noqa: E402
+from minicloud import configs  # noqa: E402
 from minicloud import procs  # noqa: E402
 from minicloud import settings as mc_settings  # noqa: E402
 
@@ -104,20 +105,6 @@ def install():
 def _utcnow_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime(
         '%Y-%m-%dT%H:%M:%S.%fZ')
-
-
-def _write_ini(path, sections):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    lines = []
-    for section, options in sections.items():
-        lines.append('[%s]' % section)
-        for key, value in options.items():
-            if isinstance(value, bool):
-                value = 'true' if value else 'false'
-            lines.append('%s = %s' % (key, value))
-        lines.append('')
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines))
 
 
 def wait_nova_sees_down(state, host, timeout=180):
@@ -313,7 +300,7 @@ class Masakari:
         if self.waits_zero:
             default.update(WAITS_ZERO)
         db = self.state.db_url('masakari')
-        _write_ini(self.conf_path, {
+        configs._ini(self.conf_path, {
             'DEFAULT': default,
             # The wheel's paste file (installed under the venv's etc/).
             'wsgi': {'api_paste_config': os.path.join(
