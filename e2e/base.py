@@ -196,6 +196,21 @@ class Cloud:
             lambda e: e if e['status'] in FINAL else None)(
                 self.evacuation(uuid)))
 
+    def explain(self, task, limit=40):
+        """``task`` and the cloud's last ERROR lines (HA conductors,
+        nova-compute, nova-conductor): a failed assertion's message, so
+        that a CI log shows why without the run dir."""
+        lines = []
+        logs = self.state.path_of('logs')
+        for name in sorted(os.listdir(logs)):
+            if not name.startswith(('nova-ha-conductor', 'nova-compute',
+                                    'nova-conductor')):
+                continue
+            with open(os.path.join(logs, name), errors='replace') as f:
+                lines += ['%s: %s' % (name, line.rstrip()[:400])
+                          for line in f if ' ERROR ' in line]
+        return '%s\n%s' % (task, '\n'.join(lines[-limit:]))
+
     def ha_db(self, sql, *args):
         return backends.query(self.state, 'nova_ha', sql, *args)
 

@@ -53,7 +53,8 @@ class ConductorTakeoverTest(base.TestCase):
         took_over = time.monotonic() - killed_at
         self.assertNotEqual(victim, self._conductor_of(new_owner))
         task = self.cloud.wait_final(evacuation)
-        self.assertEqual('completed', task['status'], task)
+        self.assertEqual('completed', task['status'],
+                         self.cloud.explain(task))
         self.assertEqual(3, task['counts']['succeeded'])
         self.cloud.wait_status(ids, 'ACTIVE')
         self.assert_evacuated_once(ids, host)

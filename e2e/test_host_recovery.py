@@ -23,7 +23,8 @@ class HostRecoveryTest(base.TestCase):
         evacuation = self.fence_off(host, 'e2e a: nova-compute killed')
         task = self.cloud.wait_final(evacuation)
 
-        self.assertEqual('completed', task['status'], task)
+        self.assertEqual('completed', task['status'],
+                         self.cloud.explain(task))
         self.assertEqual({'total': 3, 'remaining': 0, 'succeeded': 3,
                           'failed': 0, 'skipped': 0, 'cancelled': 0},
                          task['counts'])
@@ -52,8 +53,10 @@ class HostRecoveryTest(base.TestCase):
         self.addCleanup(self.cloud.delete, ids)
         self.cloud.kill('nova-compute-' + host)
         evacuation = self.fence_off(host, 'e2e f: nova-compute killed')
-        self.assertEqual('completed', self.cloud.wait_final(evacuation)[
-            'status'])
+        task = self.cloud.wait_final(evacuation)
+        # The whole task on failure: each item's last_error says why.
+        self.assertEqual('completed', task['status'],
+                         self.cloud.explain(task))
         self.assert_evacuated_once(ids, host)
 
         # nova-compute not restarted: 'done' migrations remain.

@@ -24,7 +24,8 @@ class BackendRestartTest(base.TestCase):
         self.log('%s restarted with evacuation %s in flight' % (
             service, evacuation))
         task = self.cloud.wait_final(evacuation)
-        self.assertEqual('completed', task['status'], task)
+        self.assertEqual('completed', task['status'],
+                         self.cloud.explain(task))
         self.assertEqual(
             {'total': 2, 'remaining': 0, 'succeeded': 2, 'failed': 0,
              'skipped': 0, 'cancelled': 0}, task['counts'])

@@ -71,6 +71,7 @@ def environment(options):
         # Every scheduling and every claim of every contender goes through
         # Placement: one sync worker made it the cloud's bottleneck.
         'MINICLOUD_PLACEMENT_WORKERS': '2',
+        'MINICLOUD_HOST_SUBSET_SIZE': str(options.host_subset_size),
     })
     return mc_settings.Settings()
 

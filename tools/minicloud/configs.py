@@ -194,6 +194,7 @@ def write_nova(state, settings):
                 'nova.scheduler.filters.all_filters',
                 'nova_ha_ext.scheduler.filters.all_filters'],
             'enabled_filters': ENABLED_FILTERS,
+            'host_subset_size': settings.host_subset_size,
         },
         'notifications': {'notification_format': 'versioned'},
         'oslo_messaging_notifications': {'driver': 'messagingv2'},

@@ -55,6 +55,10 @@ class Settings:
         self.ha_conductors = _int('MINICLOUD_HA_CONDUCTORS', 2)
         self.api_workers = _int('MINICLOUD_API_WORKERS', 2)
         self.placement_workers = _int('MINICLOUD_PLACEMENT_WORKERS', 1)
+        # Nova's [filter_scheduler] host_subset_size (Nova's default, 1,
+        # unless set): the benchmark's cloud spreads bursts of concurrent
+        # evacuations with it, as an operator of an HA cloud would.
+        self.host_subset_size = _int('MINICLOUD_HOST_SUBSET_SIZE', 1)
         self.private_db = _flag('MINICLOUD_PRIVATE_DB')
         self.private_mq = _flag('MINICLOUD_PRIVATE_MQ')
         self.ha_db = os.environ.get('MINICLOUD_HA_DB') or 'mysql'

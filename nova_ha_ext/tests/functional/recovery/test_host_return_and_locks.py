@@ -93,6 +93,15 @@ class HostReturnTest(base.RecoveryTestBase):
         self.fail('%s still forced down after %d s: %s'
                   % (host, timeout, self._compute_service(host)))
 
+    def _wait_for_notifications(self, event_type, timeout=15):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            notes = self._notifications(event_type)
+            if notes:
+                return notes
+            time.sleep(0.1)
+        self.fail('no %s notification after %d s' % (event_type, timeout))
+
     def test_host_forced_up_once_nova_compute_is_back(self):
         self.flags(auto_force_up=True, group='nova_ha')
         server, uuid = self._recovered()
@@ -105,7 +114,9 @@ class HostReturnTest(base.RecoveryTestBase):
         service = self._wait_forced_up('host1')
         self.assertEqual('enabled', service['status'])
         self.assertIsNotNone(self._evacuation(uuid)['closed_at'])
-        [note] = [n for n in self._notifications('ha.host.force_up')]
+        # The conductor notifies after it has synced Placement's disabled
+        # trait, so the notification can trail the service update.
+        [note] = self._wait_for_notifications('ha.host.force_up')
         payload = note['payload']['nova_object.data']
         self.assertEqual(uuid, payload['evacuation_uuid'])
         self.assertIn('auto_force_up', payload['reason'])
