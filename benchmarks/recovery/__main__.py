@@ -59,11 +59,17 @@ def _parse_args(argv):
                          'floor\'s polls of the servers API (default 5, '
                          'as an operator\'s watch; the times shown are the '
                          'observer\'s, not the poll\'s)')
-    mc.add_argument('--host-subset-size', type=int, default=1,
+    mc.add_argument('--host-subset-size', type=int, default=9,
                     metavar='N',
                     help='Nova\'s [filter_scheduler] host_subset_size on '
-                         'every contender\'s cloud (default 1, Nova\'s '
-                         'default)')
+                         'every contender\'s cloud (default 9, the '
+                         'surviving computes: Nova\'s own default, 1, '
+                         'piles concurrent evacuations onto one host)')
+    mc.add_argument('--ha-option', action='append', default=[],
+                    metavar='KEY=VALUE',
+                    help='a [nova_ha] option of nova-ha-ext\'s HA '
+                         'conductors, repeatable (default: none, the '
+                         'extension\'s defaults)')
     mc.add_argument('--run-dir', metavar='DIR',
                     default=os.path.join(_REPO, '.minicloud-bench'),
                     help='run dir of the clouds (default .minicloud-bench)')
@@ -106,6 +112,9 @@ def _parse_args(argv):
         parser.error('--spawn-delay cannot be negative')
     if args.operator_poll <= 0:
         parser.error('--operator-poll must be positive')
+    for option in args.ha_option:
+        if '=' not in option or ',' in option:
+            parser.error('--ha-option %r: give one KEY=VALUE' % option)
     args.tools = [t.strip() for t in args.tools.split(',') if t.strip()]
     unknown = [t for t in args.tools if t not in _KEYS]
     if unknown or not args.tools:
@@ -243,6 +252,8 @@ def _minicloud(args, out, progress):
             ('floor: parallel callers', args.floor_callers),
             ('Nova [filter_scheduler] host_subset_size',
              args.host_subset_size),
+            ('nova-ha-ext [nova_ha] options set',
+             ', '.join(args.ha_option) or 'none (defaults)'),
             ('operator loop / floor: poll interval (s)', args.operator_poll),
             ('CPU cores of this machine', os.cpu_count()),
             ('wall time of the whole benchmark (s)',

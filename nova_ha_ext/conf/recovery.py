@@ -176,14 +176,16 @@ CONDUCTOR_OPTS = [
         help='RPC topic the HA conductor workers listen on.'),
     cfg.IntOpt(
         'max_parallel',
-        default=50,
+        default=200,
         min=1,
         help='Largest number of evacuations of one host in flight at a '
-             'time (accepted by Nova and not yet confirmed). More is not '
-             'faster once Nova\'s conductor, scheduler and Placement are '
-             'busy: on the recovery benchmark\'s cloud, 100 evacuations '
-             'accepted at once were confirmed later than the same 100 fed '
-             'one by one (benchmarks/recovery/README.md).'),
+             'time (accepted by Nova and not yet confirmed); the worker-wide '
+             'cap, max_parallel_per_worker, applies too. Nova spreads a '
+             'burst of evacuations over the destinations only with '
+             '[filter_scheduler] host_subset_size > 1: with 1 (its '
+             'default) concurrent schedulings see the same best host and '
+             'pile onto it, and a lower value here is faster '
+             '(doc/deployment.md, benchmarks/recovery/README.md).'),
     cfg.IntOpt(
         'dispatch_threads',
         default=4,

@@ -204,6 +204,7 @@ def write_nova(state, settings):
             'conductor_workers': 1,
             'lease_seconds': settings.ha_lease_seconds,
             'resume_interval': settings.ha_resume_interval,
+            **settings.ha_options,
         },
         # The HA conductors' own credentials: a resumed evacuation has no
         # API call's token for Nova to reach Glance and Neutron with.

@@ -42,6 +42,16 @@ def _int(name, default):
         raise SystemExit('%s must be an integer, not %r' % (name, value))
 
 
+def _pairs(name):
+    pairs = {}
+    for item in filter(None, os.environ.get(name, '').split(',')):
+        key, sep, value = item.partition('=')
+        if not sep or not key.strip():
+            raise SystemExit('%s: %r is not key=value' % (name, item))
+        pairs[key.strip()] = value.strip()
+    return pairs
+
+
 class Settings:
     """The knobs of a run (all from MINICLOUD_* variables)."""
 
@@ -59,6 +69,9 @@ class Settings:
         # unless set): the benchmark's cloud spreads bursts of concurrent
         # evacuations with it, as an operator of an HA cloud would.
         self.host_subset_size = _int('MINICLOUD_HOST_SUBSET_SIZE', 1)
+        # Extra [nova_ha] options, "key=value,key=value" (the benchmark's
+        # --ha-option): a setting measured without editing configs.py.
+        self.ha_options = _pairs('MINICLOUD_HA_OPTIONS')
         self.private_db = _flag('MINICLOUD_PRIVATE_DB')
         self.private_mq = _flag('MINICLOUD_PRIVATE_MQ')
         self.ha_db = os.environ.get('MINICLOUD_HA_DB') or 'mysql'
