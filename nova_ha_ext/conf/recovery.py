@@ -184,8 +184,8 @@ CONDUCTOR_OPTS = [
              'burst of evacuations over the destinations only with '
              '[filter_scheduler] host_subset_size > 1: with 1 (its '
              'default) concurrent schedulings see the same best host and '
-             'pile onto it, and a lower value here is faster '
-             '(doc/deployment.md, benchmarks/recovery/README.md).'),
+             'pile onto it (doc/deployment.md, '
+             'benchmarks/recovery/README.md).'),
     cfg.IntOpt(
         'dispatch_threads',
         default=4,
