@@ -30,6 +30,7 @@ from nova.virt import fake
 
 CONF = conf.CONF
 DELAY_FILE_ENV = 'NOVA_HA_FAKE_SPAWN_DELAY_FILE'
+_RECORD_LOCK = threading.Lock()
 
 
 def _spawn_delay():
@@ -59,8 +60,18 @@ class RecordingFakeDriver(fake.FakeDriverWithoutFakeNodes):
         # NOTE: init_host runs before Nova creates state_path itself.
         os.makedirs(CONF.state_path, exist_ok=True)
         path = os.path.join(CONF.state_path, 'fake-guests.json')
-        guests = {uuid: guest.state for uuid, guest in self.instances.items()}
-        _write_json(path, guests)
+        # NOTE: under native threads, rebuilds finishing together record
+        # at once: without the lock, a snapshot taken before another
+        # thread's spawn could be written after that thread's (the
+        # benchmark once saw an ACTIVE instance with no guest on any
+        # host), and two writers shared the .tmp file. The snapshot is
+        # taken under the lock, so the last write holds every guest added
+        # before it; dict.copy() does not iterate a dict another thread
+        # is changing.
+        with _RECORD_LOCK:
+            guests = {uuid: guest.state
+                      for uuid, guest in self.instances.copy().items()}
+            _write_json(path, guests)
 
     def init_host(self, host):
         result = super().init_host(host)
