@@ -54,7 +54,6 @@ class HostRecoveryTest(base.TestCase):
         self.cloud.kill('nova-compute-' + host)
         evacuation = self.fence_off(host, 'e2e f: nova-compute killed')
         task = self.cloud.wait_final(evacuation)
-        # The whole task on failure: each item's last_error says why.
         self.assertEqual('completed', task['status'],
                          self.cloud.explain(task))
         self.assert_evacuated_once(ids, host)

@@ -83,24 +83,26 @@ class HostReturnTest(base.RecoveryTestBase):
         self.assertEqual('completed', evacuation['status'], evacuation)
         return server, uuid
 
-    def _wait_forced_up(self, host, timeout=15):
+    def _wait(self, fetch, failure, timeout=15):
+        """``fetch()``'s first truthy answer within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            service = self._compute_service(host)
-            if not service['forced_down']:
-                return service
+            found = fetch()
+            if found:
+                return found
             time.sleep(0.1)
-        self.fail('%s still forced down after %d s: %s'
-                  % (host, timeout, self._compute_service(host)))
+        self.fail('%s after %d s' % (failure(), timeout))
+
+    def _wait_forced_up(self, host, timeout=15):
+        def up():
+            service = self._compute_service(host)
+            return None if service['forced_down'] else service
+        return self._wait(up, lambda: '%s still forced down: %s' % (
+            host, self._compute_service(host)), timeout)
 
     def _wait_for_notifications(self, event_type, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            notes = self._notifications(event_type)
-            if notes:
-                return notes
-            time.sleep(0.1)
-        self.fail('no %s notification after %d s' % (event_type, timeout))
+        return self._wait(lambda: self._notifications(event_type),
+                          lambda: 'no %s notification' % event_type, timeout)
 
     def test_host_forced_up_once_nova_compute_is_back(self):
         self.flags(auto_force_up=True, group='nova_ha')
